@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kvctl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kvctl", targets: ["kvctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libgit2 from the system (Debian: libgit2-dev), found through pkg-config.
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
+        ),
+        // The only module that sees libgit2: owns every pointer, throws libgit2's messages.
+        .target(name: "GitKit", dependencies: ["CLibGit2"]),
+        // Pure core: tree model, manifest loader, key rules. Knows nothing of git or HTTP.
+        .target(name: "KVCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Adapters that present a revision, the index or the working tree to the core.
+        .target(name: "Snapshots", dependencies: ["GitKit", "KVCore"]),
+        .executableTarget(
+            name: "kvctl",
+            dependencies: [
+                "KVCore", "Snapshots",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Fixture repositories, an in-memory revision and a process runner, shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["KVCore"]),
+        .testTarget(name: "KVCoreTests", dependencies: ["KVCore", "TestSupport"]),
+        .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "GitKit", "KVCore", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

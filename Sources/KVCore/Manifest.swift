@@ -1,0 +1,123 @@
+import Yams
+
+/// One `config:` entry as written, before its `file:` is read.
+struct ManifestEntry: Sendable {
+    enum Payload: Sendable {
+        case value([UInt8])
+        case file(String, at: SourceLocation)
+    }
+
+    let key: String
+    let location: SourceLocation
+    let payload: Payload
+}
+
+/// A parsed candidate file: a manifest with its entries, or data that merely has a YAML name.
+struct Manifest: Sendable {
+    static let fields = ["key", "value", "file"]
+
+    let path: String
+    let isManifest: Bool
+    let entries: [ManifestEntry]
+    let diagnostics: [Diagnostic]
+
+    static func isCandidate(_ path: String) -> Bool {
+        (path.hasSuffix(".yaml") || path.hasSuffix(".yml"))
+            && !path.hasSuffix(".notkv.yaml") && !path.hasSuffix(".notkv.yml")
+    }
+
+    /// A file is a manifest when its top level is a mapping with a `config:` sequence. A YAML error is
+    /// reported only for files that look like manifests (a line starting `config:`): other YAML files
+    /// under the root are data, which their own validators check.
+    static func parse(_ bytes: [UInt8], path: String) -> Manifest {
+        let root: Node
+        switch YAMLDocument.compose(bytes, file: path) {
+        case .failure(let diagnostic):
+            return Manifest(path: path, isManifest: looksLikeManifest(bytes), entries: [],
+                            diagnostics: looksLikeManifest(bytes) ? [diagnostic] : [])
+        case .success(nil): return Manifest(path: path, isManifest: false, entries: [], diagnostics: [])
+        case .success(let node?): root = node
+        }
+        guard let mapping = root.mapping, let list = mapping["config"]?.sequence else {
+            return Manifest(path: path, isManifest: false, entries: [], diagnostics: [])
+        }
+        var parser = EntryParser(path: path)
+        for (key, _) in mapping where key.scalar?.string != "config" {
+            parser.error(at: key, rule: "manifest-structure",
+                         "unknown top-level field '\(key.scalar?.string ?? "?")'; a manifest has only 'config:'")
+        }
+        for item in list { parser.parse(item) }
+        return Manifest(path: path, isManifest: true, entries: parser.entries, diagnostics: parser.diagnostics)
+    }
+
+    private static func looksLikeManifest(_ bytes: [UInt8]) -> Bool {
+        let marker = Array("config:".utf8)
+        var lineStart = 0
+        while lineStart + marker.count <= bytes.count {
+            if bytes[lineStart..<lineStart + marker.count].elementsEqual(marker) { return true }
+            guard let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else { return false }
+            lineStart = newline + 1
+        }
+        return false
+    }
+}
+
+/// Checks the shape of each entry, collecting every problem rather than stopping at the first.
+private struct EntryParser {
+    let path: String
+    var entries: [ManifestEntry] = []
+    var diagnostics: [Diagnostic] = []
+
+    mutating func error(at node: Node, rule: String, _ message: String) {
+        diagnostics.append(.error(at: YAMLDocument.location(of: node, in: path), rule: rule, message))
+    }
+
+    mutating func parse(_ item: Node) {
+        guard let fields = item.mapping else {
+            return error(at: item, rule: "manifest-structure",
+                         "expected an entry mapping with 'key' and either 'value' or 'file'")
+        }
+        for (name, _) in fields where !Manifest.fields.contains(name.scalar?.string ?? "") {
+            error(at: name, rule: "manifest-structure",
+                  "unknown field '\(name.scalar?.string ?? "?")'; expected one of \(Manifest.fields.joined(separator: ", "))")
+        }
+        guard let keyNode = fields["key"] else {
+            return error(at: item, rule: "manifest-structure", "the entry has no 'key'; expected 'key: some/consul/key'")
+        }
+        guard let key = keyNode.scalar, !YAMLDocument.isNull(key) else {
+            return error(at: keyNode, rule: "manifest-structure", "'key' must be a non-empty string like 'config/app/port'")
+        }
+        if let problem = KeyRules.problem(with: key.string) {
+            return error(at: keyNode, rule: "key-invalid", "invalid key '\(key.string)': \(problem)")
+        }
+        let location = YAMLDocument.location(of: keyNode, in: path)
+        switch (fields["value"], fields["file"]) {
+        case (nil, nil):
+            error(at: item, rule: "manifest-structure", "the entry for '\(key.string)' has neither 'value' nor 'file'; expected exactly one")
+        case (.some, .some(let file)):
+            error(at: file, rule: "manifest-structure", "the entry for '\(key.string)' has both 'value' and 'file'; expected exactly one")
+        case (let value?, nil):
+            guard let scalar = value.scalar, !YAMLDocument.isNull(scalar) else {
+                return error(at: value, rule: "value-not-scalar", value.scalar != nil
+                    ? "the value of '\(key.string)' is null; write value: \"\" for an empty value"
+                    : "the value of '\(key.string)' is a \(describe(value)); expected a scalar (store structured data with 'file:')")
+            }
+            entries.append(ManifestEntry(key: key.string, location: location, payload: .value(Array(scalar.string.utf8))))
+        case (nil, let file?):
+            guard let reference = file.scalar, !YAMLDocument.isNull(reference) else {
+                return error(at: file, rule: "manifest-structure", "'file' must be a path relative to the manifest's folder")
+            }
+            entries.append(ManifestEntry(key: key.string, location: location,
+                                         payload: .file(reference.string, at: YAMLDocument.location(of: file, in: path))))
+        }
+    }
+
+    private func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: "mapping"
+        case .sequence: "sequence"
+        case .alias: "YAML alias"
+        case .scalar: "scalar"
+        }
+    }
+}

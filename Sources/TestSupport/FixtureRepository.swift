@@ -1,0 +1,92 @@
+import Foundation
+
+/// A real git repository in a temporary folder, built with the git CLI (tests only: the product
+/// itself never runs git). Removed when the value is released.
+public final class FixtureRepository: @unchecked Sendable {
+    public let url: URL
+    public var path: String { url.path }
+
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("kvctl-fixture-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try git("init", "-q", "-b", "main")
+        try git("config", "user.name", "Fixture Tagger")
+        try git("config", "user.email", "fixture@example.com")
+        try git("config", "commit.gpgsign", "false")
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    /// Writes `text` (or raw bytes) at a repository-relative path, creating folders.
+    public func write(_ relativePath: String, _ text: String) throws {
+        try write(relativePath, bytes: Array(text.utf8))
+    }
+
+    public func write(_ relativePath: String, bytes: [UInt8]) throws {
+        let file = url.appendingPathComponent(relativePath)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: file)
+    }
+
+    public func symlink(_ relativePath: String, to target: String) throws {
+        let file = url.appendingPathComponent(relativePath)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: file.path, withDestinationPath: target)
+    }
+
+    public func remove(_ relativePath: String) throws {
+        try FileManager.default.removeItem(at: url.appendingPathComponent(relativePath))
+    }
+
+    /// Stages everything and commits; returns the new commit's id.
+    @discardableResult
+    public func commitAll(_ message: String = "change") throws -> String {
+        try git("add", "-A")
+        try git("commit", "-q", "-m", message)
+        return try git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @discardableResult
+    public func git(_ arguments: String...) throws -> String {
+        let result = try run("/usr/bin/env", ["git"] + arguments, in: url)
+        guard result.status == 0 else {
+            throw FixtureError("git \(arguments.joined(separator: " ")) failed: \(result.standardError)")
+        }
+        return result.standardOutput
+    }
+}
+
+public struct FixtureError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let output: [UInt8]
+    public let standardError: String
+    public var standardOutput: String { String(decoding: output, as: UTF8.self) }
+}
+
+/// Runs a program to completion, capturing both streams (read concurrently so neither pipe fills up).
+public func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
+                environment: [String: String]? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    if let environment { process.environment = environment }
+    let stdout = Pipe(), stderr = Pipe()
+    process.standardOutput = stdout
+    process.standardError = stderr
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    nonisolated(unsafe) var errorBytes = Data()
+    let reading = DispatchGroup()
+    DispatchQueue.global().async(group: reading) { errorBytes = stderr.fileHandleForReading.readDataToEndOfFile() }
+    let output = stdout.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    reading.wait()
+    return ProcessResult(status: process.terminationStatus, output: Array(output),
+                         standardError: String(decoding: errorBytes, as: UTF8.self))
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs the real `kvctl` binary as a process against fixture repositories.
+@Suite struct Commands {
+    let fixture: FixtureRepository
+
+    init() throws {
+        fixture = try FixtureRepository()
+        try fixture.write("kv/svc/api.yaml", """
+            # settings of the api service
+            config:
+              - key: config/api/port   # the listener
+                value: 8080
+              - key: config/api/ratio
+                value: 1.10
+              - key: config/api/logo
+                file: logo.bin
+            """)
+        try fixture.write("kv/svc/logo.bin", bytes: [0, 255, 10, 13, 0x80, 0x7F])
+        try fixture.commitAll()
+        try fixture.git("tag", "-a", "v1.0.0", "-m", "release")
+    }
+
+    @Test func listText() throws {
+        let result = try kvctl(["ls", "--at", "v1.0.0"], in: fixture.url)
+        #expect(result.status == 0)
+        #expect(result.standardOutput == """
+            config/api/logo   6  kv/svc/api.yaml:7  <- kv/svc/logo.bin
+            config/api/port   4  kv/svc/api.yaml:3
+            config/api/ratio  4  kv/svc/api.yaml:5
+
+            """)
+        #expect(result.standardError.contains("3 keys from 1 manifests in v1.0.0 ("))
+    }
+
+    @Test func listJSON() throws {
+        let result = try kvctl(["ls", "--output", "json"], in: fixture.url)
+        let rows = try #require(JSONSerialization.jsonObject(with: Data(result.output)) as? [[String: Any]])
+        #expect(rows.map { $0["key"] as? String } == ["config/api/logo", "config/api/port", "config/api/ratio"])
+        #expect(rows[1]["line"] as? Int == 3)
+        #expect(rows[1]["column"] as? Int == 10)
+        #expect(rows[0]["file"] as? String == "kv/svc/logo.bin")
+    }
+
+    @Test func getWritesExactBytes() throws {
+        let result = try kvctl(["get", "config/api/logo", "--at", "v1.0.0"], in: fixture.url)
+        #expect(result.status == 0)
+        #expect(result.output == [0, 255, 10, 13, 0x80, 0x7F])
+        #expect(try kvctl(["get", "config/api/ratio"], in: fixture.url).output == Array("1.10".utf8))
+    }
+
+    @Test func exportIsConsulImportJSON() throws {
+        let result = try kvctl(["export", "--at", "v1.0.0"], in: fixture.url)
+        let items = try #require(JSONSerialization.jsonObject(with: Data(result.output)) as? [[String: Any]])
+        #expect(items.map { $0["key"] as? String } == ["config/api/logo", "config/api/port", "config/api/ratio"])
+        #expect(items[0]["value"] as? String == "AP8KDYB/")
+        #expect(items[1]["flags"] as? Int == 0)
+    }
+
+    @Test func exitStatuses() throws {
+        #expect(try kvctl(["get", "config/none"], in: fixture.url).status == 1)
+        #expect(try kvctl(["ls", "--at", "no-such-tag"], in: fixture.url).status == 2)
+        #expect(try kvctl(["ls", "--staged", "--at", "v1.0.0"], in: fixture.url).status == 2)
+        #expect(try kvctl(["ls", "--bogus"], in: fixture.url).status == 2)
+
+        try fixture.write("kv/svc/api.yaml", "config:\n  - key: a//b\n    value: 1\n  - key: c\n    file: /etc/passwd\n")
+        let invalid = try kvctl(["export"], in: fixture.url)
+        #expect(invalid.status == 1)
+        #expect(invalid.output.isEmpty)
+        #expect(invalid.standardError.contains("kv/svc/api.yaml:2:10: error: invalid key 'a//b'"))
+        #expect(invalid.standardError.contains("kv/svc/api.yaml:5:11: error: cannot read file '/etc/passwd'"))
+    }
+
+    @Test func orphansAreListed() throws {
+        try fixture.write("kv/svc/stray.txt", "x")
+        let result = try kvctl(["ls", "--orphans"], in: fixture.url)
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "kv/svc/stray.txt\n")
+    }
+
+    @Test func helpListsEveryCommandInOneLine() throws {
+        let result = try kvctl(["--help"], in: fixture.url)
+        for command in ["ls", "get", "export"] {
+            #expect(result.standardOutput.contains("\n  \(command) "))
+        }
+    }
+}
