@@ -7,7 +7,9 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 demo=$(mktemp -d /tmp/kvctl-demo.XXXXXX)
 trap 'rm -rf "$demo"' EXIT
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+say() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
+step() { say "$@"; "$@"; }
 
 cp -R "$project/kv" "$project/schemas" "$demo/"
 [ -f "$project/kvctl.yaml" ] && cp "$project/kvctl.yaml" "$demo/"
@@ -22,8 +24,8 @@ echo "demo repository: $demo (sample tree from $project/kv, tagged v1.0.0)"
 step "$kvctl" ls --at v1.0.0
 step "$kvctl" get config/checkout-api/http/port --at v1.0.0
 echo
-step "$kvctl" ls --at v1.0.0 --output json --orphans
-printf '\n$ %s export --at v1.0.0 | head -12\n' "$kvctl"
-"$kvctl" export --at v1.0.0 | head -12
-printf '\n$ %s export --at v1.0.0 | python3 -c "count keys"\n' "$kvctl"
-"$kvctl" export --at v1.0.0 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)), "keys ready for consul kv import")'
+step "$kvctl" ls --at v1.0.0 --orphans
+say "$kvctl" export --at v1.0.0 "> export.json"
+"$kvctl" export --at v1.0.0 > export.json
+head -12 export.json
+python3 -c 'import json,sys; print("...", len(json.load(open("export.json"))), "keys ready for consul kv import")'
