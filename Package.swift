@@ -22,12 +22,14 @@ let package = Package(
         .target(name: "GitKit", dependencies: ["CLibGit2"]),
         // Pure core: tree model, manifest loader, key rules. Knows nothing of git or HTTP.
         .target(name: "KVCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // One validator type per kind of content, behind the `Validator` protocol. Pure like the core.
+        .target(name: "Validation", dependencies: ["KVCore"]),
         // Adapters that present a revision, the index or the working tree to the core.
         .target(name: "Snapshots", dependencies: ["GitKit", "KVCore"]),
         .executableTarget(
             name: "kvctl",
             dependencies: [
-                "KVCore", "Snapshots",
+                "KVCore", "Snapshots", "Validation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,6 +38,7 @@ let package = Package(
         .testTarget(name: "KVCoreTests", dependencies: ["KVCore", "TestSupport"]),
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "GitKit", "KVCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "KVCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -35,14 +35,6 @@ public struct Diagnostic: Error, Sendable, Hashable, Codable {
         self.rule = rule
         self.message = message
     }
-
-    public static func error(at location: SourceLocation, rule: String, _ message: String) -> Diagnostic {
-        Diagnostic(.error, at: location, rule: rule, message)
-    }
-
-    public static func warning(at location: SourceLocation, rule: String, _ message: String) -> Diagnostic {
-        Diagnostic(.warning, at: location, rule: rule, message)
-    }
 }
 
 extension Diagnostic: CustomStringConvertible {

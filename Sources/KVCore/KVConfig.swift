@@ -9,10 +9,12 @@ public struct KVConfig: Sendable, Equatable {
     public var root = "kv"
     /// The folder holding JSON Schema documents, relative to the repository root.
     public var schemas = "schemas"
+    /// What release tags start with: `v` makes version 1.4.0 the tag `v1.4.0`.
+    public var tagPrefix = "v"
 
     public init() {}
 
-    static let settings = ["root", "schemas"]
+    static let settings = ["root", "schemas", "tag-prefix"]
 
     /// Reads `kvctl.yaml` from a revision when it has one.
     public static func load(from source: SourceTree) throws -> (KVConfig, [Diagnostic]) {
@@ -29,7 +31,7 @@ public struct KVConfig: Sendable, Equatable {
         case .success(let composed?): node = composed
         }
         guard let mapping = node.mapping else {
-            return (config, [.error(at: YAMLDocument.location(of: node, in: file), rule: "config-invalid",
+            return (config, [LoaderRules.configInvalid.finding(at: YAMLDocument.location(of: node, in: file),
                                     "expected a mapping of settings (\(settings.joined(separator: ", ")))")])
         }
         var diagnostics: [Diagnostic] = []
@@ -37,22 +39,37 @@ public struct KVConfig: Sendable, Equatable {
             let name = keyNode.scalar?.string ?? ""
             let at = YAMLDocument.location(of: keyNode, in: file)
             guard settings.contains(name) else {
-                diagnostics.append(.error(at: at, rule: "config-unknown-setting",
+                diagnostics.append(LoaderRules.configUnknownSetting.finding(at: at,
                                           "unknown setting '\(name)'; expected one of \(settings.joined(separator: ", "))"))
                 continue
             }
             let valueAt = YAMLDocument.location(of: valueNode, in: file)
-            switch normalizedFolder(valueNode.scalar?.string ?? "") {
-            case .failure(let problem):
-                diagnostics.append(.error(at: valueAt, rule: "config-invalid", "'\(name)': \(problem.message)"))
-            case .success(let folder) where name == "root": config.root = folder
-            case .success(let folder): config.schemas = folder
+            let text = valueNode.scalar?.string
+            switch (name, name == "tag-prefix" ? tagPrefix(text) : normalizedFolder(text ?? "")) {
+            case (_, .failure(let problem)):
+                diagnostics.append(LoaderRules.configInvalid.finding(at: valueAt, "'\(name)': \(problem.message)"))
+            case ("root", .success(let folder)): config.root = folder
+            case ("schemas", .success(let folder)): config.schemas = folder
+            case (_, .success(let prefix)): config.tagPrefix = prefix
             }
         }
         return (config, diagnostics)
     }
 
     struct Problem: Error { let message: String }
+
+    /// Empty is allowed (tags like `1.4.0`); otherwise characters that are safe in any ref name,
+    /// so every version gives a valid tag.
+    private static func tagPrefix(_ text: String?) -> Result<String, Problem> {
+        let allowed = text?.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_./".unicodeScalars.contains($0)
+        }
+        guard let prefix = text, allowed == true, !prefix.contains(".."), !prefix.contains("//"), !prefix.hasPrefix("/"),
+              !prefix.hasPrefix("."), !prefix.hasPrefix("-") else {
+            return .failure(Problem(message: "expected a tag prefix of letters, digits, '-', '_', '.' and '/', like 'v' or 'release/'"))
+        }
+        return .success(prefix)
+    }
 
     private static func normalizedFolder(_ folder: String) -> Result<String, Problem> {
         let trimmed = folder.hasSuffix("/") ? String(folder.dropLast()) : folder

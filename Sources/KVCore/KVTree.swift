@@ -10,16 +10,50 @@ public struct KeyOrigin: Sendable, Hashable {
     }
 }
 
+/// A manifest field's text and where it was written, so a finding about it can point there.
+public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+    public let value: Value
+    public let location: SourceLocation
+
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// The optional per-entry fields that steer validation.
+public struct EntryOptions: Sendable, Hashable {
+    /// A schema file, relative to the schema folder, that the value must satisfy.
+    public var schema: Located<String>?
+    /// The kind of content, overriding detection (`logstash`, `consul-template`, ...).
+    public var type: Located<String>?
+    /// Why a secret-guard finding on this entry is a reviewed false positive.
+    public var allowSecret: Located<String>?
+
+    public init(schema: Located<String>? = nil, type: Located<String>? = nil, allowSecret: Located<String>? = nil) {
+        self.schema = schema
+        self.type = type
+        self.allowSecret = allowSecret
+    }
+}
+
 /// One resolved key and its value's exact bytes.
 public struct KVEntry: Sendable, Hashable {
     public let key: String
     public let value: [UInt8]
     public let origin: KeyOrigin
+    public let options: EntryOptions
 
-    public init(key: String, value: [UInt8], origin: KeyOrigin) {
+    public init(key: String, value: [UInt8], origin: KeyOrigin, options: EntryOptions = EntryOptions()) {
         self.key = key
         self.value = value
         self.origin = origin
+        self.options = options
+    }
+
+    /// Where findings about the value itself belong: the file it came from, else the manifest entry.
+    public var valueLocation: SourceLocation {
+        origin.file.map { SourceLocation(file: $0, line: 1, column: 1) } ?? origin.location
     }
 }
 

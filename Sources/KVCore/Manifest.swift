@@ -10,11 +10,12 @@ struct ManifestEntry: Sendable {
     let key: String
     let location: SourceLocation
     let payload: Payload
+    let options: EntryOptions
 }
 
 /// A parsed candidate file: a manifest with its entries, or data that merely has a YAML name.
 struct Manifest: Sendable {
-    static let fields = ["key", "value", "file"]
+    static let fields = ["key", "value", "file", "schema", "type", "allow-secret"]
 
     let path: String
     let isManifest: Bool
@@ -43,7 +44,7 @@ struct Manifest: Sendable {
         }
         var parser = EntryParser(path: path)
         for (key, _) in mapping where key.scalar?.string != "config" {
-            parser.error(at: key, rule: "manifest-structure",
+            parser.error(at: key, rule: LoaderRules.manifestStructure,
                          "unknown top-level field '\(key.scalar?.string ?? "?")'; a manifest has only 'config:'")
         }
         for item in list { parser.parse(item) }
@@ -68,48 +69,62 @@ private struct EntryParser {
     var entries: [ManifestEntry] = []
     var diagnostics: [Diagnostic] = []
 
-    mutating func error(at node: Node, rule: String, _ message: String) {
-        diagnostics.append(.error(at: YAMLDocument.location(of: node, in: path), rule: rule, message))
+    mutating func error(at node: Node, rule: Rule, _ message: String) {
+        diagnostics.append(rule.finding(at: YAMLDocument.location(of: node, in: path), message))
     }
 
     mutating func parse(_ item: Node) {
         guard let fields = item.mapping else {
-            return error(at: item, rule: "manifest-structure",
+            return error(at: item, rule: LoaderRules.manifestStructure,
                          "expected an entry mapping with 'key' and either 'value' or 'file'")
         }
         for (name, _) in fields where !Manifest.fields.contains(name.scalar?.string ?? "") {
-            error(at: name, rule: "manifest-structure",
+            error(at: name, rule: LoaderRules.manifestStructure,
                   "unknown field '\(name.scalar?.string ?? "?")'; expected one of \(Manifest.fields.joined(separator: ", "))")
         }
         guard let keyNode = fields["key"] else {
-            return error(at: item, rule: "manifest-structure", "the entry has no 'key'; expected 'key: some/consul/key'")
+            return error(at: item, rule: LoaderRules.manifestStructure, "the entry has no 'key'; expected 'key: some/consul/key'")
         }
         guard let key = keyNode.scalar, !YAMLDocument.isNull(key) else {
-            return error(at: keyNode, rule: "manifest-structure", "'key' must be a non-empty string like 'config/app/port'")
+            return error(at: keyNode, rule: LoaderRules.manifestStructure, "'key' must be a non-empty string like 'config/app/port'")
         }
         if let problem = KeyRules.problem(with: key.string) {
-            return error(at: keyNode, rule: "key-invalid", "invalid key '\(key.string)': \(problem)")
+            return error(at: keyNode, rule: LoaderRules.keyInvalid, "invalid key '\(key.string)': \(problem)")
         }
         let location = YAMLDocument.location(of: keyNode, in: path)
+        let options = EntryOptions(schema: text(fields["schema"], "schema"), type: text(fields["type"], "type"),
+                                   allowSecret: text(fields["allow-secret"], "allow-secret"))
         switch (fields["value"], fields["file"]) {
         case (nil, nil):
-            error(at: item, rule: "manifest-structure", "the entry for '\(key.string)' has neither 'value' nor 'file'; expected exactly one")
+            error(at: item, rule: LoaderRules.manifestStructure, "the entry for '\(key.string)' has neither 'value' nor 'file'; expected exactly one")
         case (.some, .some(let file)):
-            error(at: file, rule: "manifest-structure", "the entry for '\(key.string)' has both 'value' and 'file'; expected exactly one")
+            error(at: file, rule: LoaderRules.manifestStructure, "the entry for '\(key.string)' has both 'value' and 'file'; expected exactly one")
         case (let value?, nil):
             guard let scalar = value.scalar, !YAMLDocument.isNull(scalar) else {
-                return error(at: value, rule: "value-not-scalar", value.scalar != nil
+                return error(at: value, rule: LoaderRules.valueNotScalar, value.scalar != nil
                     ? "the value of '\(key.string)' is null; write value: \"\" for an empty value"
                     : "the value of '\(key.string)' is a \(describe(value)); expected a scalar (store structured data with 'file:')")
             }
-            entries.append(ManifestEntry(key: key.string, location: location, payload: .value(Array(scalar.string.utf8))))
+            entries.append(ManifestEntry(key: key.string, location: location, payload: .value(Array(scalar.string.utf8)),
+                                         options: options))
         case (nil, let file?):
             guard let reference = file.scalar, !YAMLDocument.isNull(reference) else {
-                return error(at: file, rule: "manifest-structure", "'file' must be a path relative to the manifest's folder")
+                return error(at: file, rule: LoaderRules.manifestStructure, "'file' must be a path relative to the manifest's folder")
             }
             entries.append(ManifestEntry(key: key.string, location: location,
-                                         payload: .file(reference.string, at: YAMLDocument.location(of: file, in: path))))
+                                         payload: .file(reference.string, at: YAMLDocument.location(of: file, in: path)),
+                                         options: options))
         }
+    }
+
+    /// An optional text field; anything but a non-empty scalar is reported and ignored.
+    private mutating func text(_ node: Node?, _ name: String) -> Located<String>? {
+        guard let node else { return nil }
+        guard let scalar = node.scalar, !YAMLDocument.isNull(scalar) else {
+            error(at: node, rule: LoaderRules.manifestStructure, "'\(name)' must be a non-empty text")
+            return nil
+        }
+        return Located(scalar.string, at: YAMLDocument.location(of: node, in: path))
     }
 
     private func describe(_ node: Node) -> String {

@@ -34,24 +34,25 @@ public struct ManifestLoader {
             let folder = manifest.path.split(separator: "/").dropLast().joined(separator: "/")
             for entry in manifest.entries {
                 if let first = firstDefinition[entry.key] {
-                    diagnostics.append(.error(at: entry.location, rule: "key-duplicate",
+                    diagnostics.append(LoaderRules.keyDuplicate.finding(at: entry.location,
                                               "key '\(entry.key)' is already defined at \(first); expected each key once"))
                     continue
                 }
                 firstDefinition[entry.key] = entry.location
                 switch entry.payload {
                 case .value(let bytes):
-                    entries.append(KVEntry(key: entry.key, value: bytes, origin: KeyOrigin(location: entry.location, file: nil)))
+                    entries.append(KVEntry(key: entry.key, value: bytes, origin: KeyOrigin(location: entry.location, file: nil),
+                                           options: entry.options))
                 case .file(let reference, let at):
                     switch try resolver.resolve(reference, from: folder) {
                     case .failure(let problem):
-                        diagnostics.append(.error(at: at, rule: "file-reference",
+                        diagnostics.append(LoaderRules.fileReference.finding(at: at,
                                                   "cannot read file '\(reference)' for key '\(entry.key)': \(problem)"))
                     case .file(let path, let links):
                         used.insert(path)
                         used.formUnion(links)
                         entries.append(KVEntry(key: entry.key, value: try source.contents(of: path),
-                                               origin: KeyOrigin(location: entry.location, file: path)))
+                                               origin: KeyOrigin(location: entry.location, file: path), options: entry.options))
                     }
                 }
             }
@@ -59,7 +60,7 @@ public struct ManifestLoader {
 
         let orphans = files.map(\.path).filter { !used.contains($0) }
         diagnostics += orphans.map {
-            .warning(at: SourceLocation(file: $0, line: 1, column: 0), rule: "orphan-file",
+            LoaderRules.orphanFile.finding(at: SourceLocation(file: $0, line: 1, column: 0),
                      "this file is neither a manifest nor read by one; reference it with 'file:' or remove it")
         }
         return LoadedTree(tree: KVTree(entries), diagnostics: diagnostics.sortedByLocation(),

@@ -7,7 +7,7 @@ enum YAMLDocument {
     static func compose(_ bytes: [UInt8], file: String) -> Result<Node?, Diagnostic> {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let (line, column) = lineAndColumn(ofByte: firstInvalidUTF8Offset(bytes), in: bytes)
-            return .failure(.error(at: SourceLocation(file: file, line: line, column: column), rule: "yaml-syntax",
+            return .failure(LoaderRules.yamlSyntax.finding(at: SourceLocation(file: file, line: line, column: column),
                                    "the file is not valid UTF-8; expected UTF-8 text"))
         }
         do {
@@ -15,7 +15,7 @@ enum YAMLDocument {
         } catch let error as YamlError {
             return .failure(diagnostic(for: error, file: file, text: text))
         } catch {
-            return .failure(.error(at: SourceLocation(file: file, line: 1, column: 1), rule: "yaml-syntax", "\(error)"))
+            return .failure(LoaderRules.yamlSyntax.finding(at: SourceLocation(file: file, line: 1, column: 1), "\(error)"))
         }
     }
 
@@ -30,7 +30,7 @@ enum YAMLDocument {
 
     private static func diagnostic(for error: YamlError, file: String, text: String) -> Diagnostic {
         func located(_ line: Int, _ column: Int, _ message: String) -> Diagnostic {
-            .error(at: SourceLocation(file: file, line: line, column: column), rule: "yaml-syntax", message)
+            LoaderRules.yamlSyntax.finding(at: SourceLocation(file: file, line: line, column: column), message)
         }
         func sentence(_ context: YamlError.Context?, _ problem: String) -> String {
             let where_ = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
@@ -53,7 +53,7 @@ enum YAMLDocument {
 }
 
 /// 1-based line and column (in Unicode scalars) of a byte offset.
-func lineAndColumn(ofByte offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+public func lineAndColumn(ofByte offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
     var line = 1, column = 1
     for byte in bytes.prefix(offset) {
         if byte == UInt8(ascii: "\n") {

@@ -50,7 +50,7 @@ struct List: ParsableCommand {
         var text = ""
         for row in rows {
             let size = String(row.size)
-            text += row.key.padding(toLength: keyWidth, withPad: " ", startingAt: 0) + "  "
+            text += row.key + String(repeating: " ", count: keyWidth - row.key.count + 2)
             text += String(repeating: " ", count: sizeWidth - size.count) + size + "  "
             text += "\(row.manifest):\(row.line)"
             if let file = row.file { text += "  <- \(file)" }

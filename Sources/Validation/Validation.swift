@@ -1,0 +1,16 @@
+import KVCore
+
+/// Runs every validator over a version.
+public enum Validation {
+    public static let validators: [any Validator] = [
+        ValueSizeValidator(),
+        SecretValidator(),
+    ]
+
+    /// Every rule kvctl can report besides the loader's own, for documentation and SARIF.
+    public static var rules: [Rule] { validators.flatMap(\.rules) }
+
+    public static func run(_ version: VersionUnderTest) -> [Diagnostic] {
+        validators.flatMap { $0.validate(version) }.sortedByLocation()
+    }
+}

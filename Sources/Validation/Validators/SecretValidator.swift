@@ -1,0 +1,225 @@
+import Foundation
+import KVCore
+
+/// Secrets belong in Vault, never in this repository (nor in Consul, where every reader sees them).
+struct SecretValidator: ItemValidator {
+    static let hint = "secrets belong in Vault: keep the Vault path here and read it with consul-template's `secret`, or mark a reviewed false positive with `allow-secret: <reason>` on the entry"
+
+    static let privateKey = Rule("secret-private-key", .error, "A private key block.",
+                                 rationale: "A PEM private key in configuration is readable by everyone with access to the repository and to Consul.")
+    static let cloudKey = Rule("secret-cloud-key", .error, "A cloud or SaaS access key (AWS, GitHub, Slack, Google, Stripe).",
+                               rationale: "These tokens have well-known shapes and grant access on their own; leaked ones are harvested within minutes.")
+    static let assignment = Rule("secret-assignment", .error, "A password, token or secret assigned a literal value.",
+                                 rationale: "A literal after `password =`, `token:` or `secret =>` is a credential; references like ${VAR}, $VAR or {{ secret ... }} are fine.")
+    static let highEntropy = Rule("secret-high-entropy", .error, "A high-entropy value under a key named like a password, secret or token.",
+                                  rationale: "Random-looking text under such a key is almost always a real credential.")
+
+    var rules: [Rule] { [Self.privateKey, Self.cloudKey, Self.assignment, Self.highEntropy] }
+
+    func validate(_ item: Item, in version: VersionUnderTest) -> [Diagnostic] {
+        guard item.entry.options.allowSecret == nil else { return [] }
+        let value = item.entry.value
+        var findings: [Diagnostic] = []
+        func report(_ rule: Rule, at offset: Int, _ what: String) {
+            findings.append(rule.finding(at: location(of: offset, in: item.entry), "\(what) in '\(item.key)'; \(Self.hint)"))
+        }
+        for match in SecretScanner.scan(value) {
+            switch match.kind {
+            case .privateKey: report(Self.privateKey, at: match.offset, "a private key block")
+            case .cloudKey(let name): report(Self.cloudKey, at: match.offset, "what looks like \(name) (\(mask(match.text)))")
+            case .assignment(let name): report(Self.assignment, at: match.offset, "'\(name)' is assigned the literal \(mask(match.text))")
+            }
+        }
+        if findings.isEmpty, SecretScanner.isSecretName(item.key), SecretScanner.isHighEntropy(value) {
+            report(Self.highEntropy, at: 0, "a random-looking value (\(mask(String(decoding: value, as: UTF8.self))))")
+        }
+        return findings
+    }
+
+    /// Values from files point into the file; inline values point at the manifest entry.
+    private func location(of offset: Int, in entry: KVEntry) -> SourceLocation {
+        guard let file = entry.origin.file else { return entry.origin.location }
+        let (line, column) = lineAndColumn(ofByte: offset, in: entry.value)
+        return SourceLocation(file: file, line: line, column: column)
+    }
+
+    /// Enough to recognise the value in review, never the whole secret.
+    private func mask(_ text: String) -> String {
+        let visible = text.count > 8 ? String(text.prefix(4)) : ""
+        return "'\(visible)…' (\(text.count) characters)"
+    }
+}
+
+/// Byte-level scanning: dashboards run to megabytes, and regular expressions over every value
+/// would dominate validation time.
+enum SecretScanner {
+    struct Match {
+        enum Kind { case privateKey, cloudKey(String), assignment(String) }
+        let kind: Kind
+        let offset: Int
+        let text: String
+    }
+
+    static let secretWords = ["password", "passwd", "secret", "token", "apikey", "api_key", "api-key",
+                              "access_key", "access-key", "private_key", "private-key", "credentials"]
+
+    static func isSecretName(_ key: String) -> Bool {
+        let last = key.split(separator: "/").last.map { $0.lowercased() } ?? ""
+        return secretWords.contains { last.contains($0) }
+    }
+
+    /// At least 16 characters, no spaces, and close to random (Shannon entropy ≥ 3.5 bits per character).
+    static func isHighEntropy(_ value: [UInt8]) -> Bool {
+        var text = value[...]
+        while let last = text.last, last == 10 || last == 13 || last == 32 { text = text.dropLast() }
+        guard text.count >= 16, !text.contains(32), text.first != UInt8(ascii: "$"),
+              !text.starts(with: Array("{{".utf8)) else { return false }
+        var counts = [Int](repeating: 0, count: 256)
+        for byte in text { counts[Int(byte)] += 1 }
+        let total = Double(text.count)
+        let entropy = counts.reduce(0.0) { sum, count in
+            count == 0 ? sum : sum - Double(count) / total * log2(Double(count) / total)
+        }
+        return entropy >= 3.5
+    }
+
+    private struct CloudKey: Sendable {
+        let prefix: [UInt8]
+        let name: String
+        let minimumTail: Int
+        let tail: @Sendable (UInt8) -> Bool
+    }
+
+    private static let cloudKeys: [CloudKey] = [
+        CloudKey(prefix: Array("AKIA".utf8), name: "an AWS access key id", minimumTail: 16, tail: isUpperAlnum),
+        CloudKey(prefix: Array("ASIA".utf8), name: "an AWS temporary access key id", minimumTail: 16, tail: isUpperAlnum),
+        CloudKey(prefix: Array("AIza".utf8), name: "a Google API key", minimumTail: 35, tail: isTokenByte),
+        CloudKey(prefix: Array("sk_live_".utf8), name: "a Stripe live secret key", minimumTail: 24, tail: isAlnum),
+        CloudKey(prefix: Array("github_pat_".utf8), name: "a GitHub token", minimumTail: 22, tail: isTokenByte),
+    ] + ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"].map {
+        CloudKey(prefix: Array($0.utf8), name: "a GitHub token", minimumTail: 36, tail: isAlnum)
+    } + ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"].map {
+        CloudKey(prefix: Array($0.utf8), name: "a Slack token", minimumTail: 10, tail: { isAlnum($0) || $0 == UInt8(ascii: "-") })
+    }
+
+    static func scan(_ bytes: [UInt8]) -> [Match] {
+        var matches: [Match] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            while index < buffer.count {
+                let byte = buffer[index]
+                if byte == UInt8(ascii: "-"), let match = privateKey(buffer, at: index) {
+                    matches.append(match)
+                } else if index == 0 || !isTokenByte(buffer[index - 1]) {
+                    if let match = cloudKey(buffer, at: index) {
+                        matches.append(match)
+                    } else if let (match, end) = assignment(buffer, at: index) {
+                        matches.append(match)
+                        index = end
+                        continue
+                    } else if isIdentifierByte(byte) {
+                        // Skip the rest of the word so its suffixes are not rescanned as identifiers.
+                        while index + 1 < buffer.count && isIdentifierByte(buffer[index + 1]) { index += 1 }
+                    }
+                }
+                index += 1
+            }
+        }
+        return matches
+    }
+
+    private static let pemStart = Array("-----BEGIN ".utf8), pemKey = Array("PRIVATE KEY-----".utf8)
+
+    private static func privateKey(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Match? {
+        guard has(buffer, pemStart, at: index) else { return nil }
+        let windowEnd = min(buffer.count, index + pemStart.count + 40)
+        for start in (index + pemStart.count)..<windowEnd where has(buffer, pemKey, at: start) {
+            return Match(kind: .privateKey, offset: index, text: "")
+        }
+        return nil
+    }
+
+    private static func cloudKey(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Match? {
+        for key in cloudKeys where has(buffer, key.prefix, at: index) {
+            var end = index + key.prefix.count
+            while end < buffer.count && key.tail(buffer[end]) { end += 1 }
+            guard end - index - key.prefix.count >= key.minimumTail else { continue }
+            return Match(kind: .cloudKey(key.name), offset: index, text: String(decoding: buffer[index..<end], as: UTF8.self))
+        }
+        return nil
+    }
+
+    /// `name <sep> literal` where the identifier ends in a secret word and the separator is
+    /// `=`, `:` or `=>` (quotes around either side allowed).
+    private static func assignment(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int) -> (Match, Int)? {
+        guard isIdentifierByte(buffer[start]) else { return nil }
+        var end = start
+        while end < buffer.count && isIdentifierByte(buffer[end]) { end += 1 }
+        let name = String(decoding: buffer[start..<end], as: UTF8.self)
+        let lowered = name.lowercased()
+        guard secretWords.contains(where: { lowered.hasSuffix($0) }) else { return nil }
+        var cursor = end
+        if cursor < buffer.count && (buffer[cursor] == UInt8(ascii: "\"") || buffer[cursor] == UInt8(ascii: "'")) { cursor += 1 }
+        while cursor < buffer.count && (buffer[cursor] == 32 || buffer[cursor] == 9) { cursor += 1 }
+        if has(buffer, Array("=>".utf8), at: cursor) {
+            cursor += 2
+        } else if cursor < buffer.count && (buffer[cursor] == UInt8(ascii: "=") || buffer[cursor] == UInt8(ascii: ":")) {
+            cursor += 1
+        } else {
+            return nil
+        }
+        while cursor < buffer.count && (buffer[cursor] == 32 || buffer[cursor] == 9) { cursor += 1 }
+        guard cursor < buffer.count else { return nil }
+        let valueStart = cursor
+        var valueEnd = cursor
+        if buffer[cursor] == UInt8(ascii: "\"") || buffer[cursor] == UInt8(ascii: "'") {
+            let quote = buffer[cursor]
+            valueEnd = cursor + 1
+            while valueEnd < buffer.count && buffer[valueEnd] != quote && buffer[valueEnd] != 10 { valueEnd += 1 }
+            cursor += 1
+        } else {
+            while valueEnd < buffer.count && !isValueTerminator(buffer[valueEnd]) { valueEnd += 1 }
+        }
+        let literal = String(decoding: buffer[cursor..<valueEnd], as: UTF8.self)
+        guard isLiteralSecret(literal) else { return nil }
+        // The more specific finding wins: `token: ghp_...` is a GitHub token, not just an assignment.
+        if let known = cloudKey(buffer, at: cursor) { return (known, valueEnd) }
+        return (Match(kind: .assignment(name), offset: valueStart, text: literal), valueEnd)
+    }
+
+    /// References to the environment, templates and Vault are how secrets should arrive.
+    private static func isLiteralSecret(_ literal: String) -> Bool {
+        guard literal.count >= 4 else { return false }
+        for reference in ["$", "{{", "%{", "#{", "<%", "ENV[", "vault:", "secret/"] where literal.hasPrefix(reference) {
+            return false
+        }
+        return !["null", "none", "nil", "true", "false", "required", "optional"].contains(literal.lowercased())
+    }
+
+    private static func has(_ buffer: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], at index: Int) -> Bool {
+        guard index + needle.count <= buffer.count else { return false }
+        for offset in 0..<needle.count where buffer[index + offset] != needle[offset] { return false }
+        return true
+    }
+
+    private static func isAlnum(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
+    }
+
+    private static func isUpperAlnum(_ byte: UInt8) -> Bool {
+        (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90)
+    }
+
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        isAlnum(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+    }
+
+    private static func isIdentifierByte(_ byte: UInt8) -> Bool {
+        isTokenByte(byte) || byte == UInt8(ascii: ".")
+    }
+
+    private static func isValueTerminator(_ byte: UInt8) -> Bool {
+        byte == 32 || byte == 9 || byte == 10 || byte == 13 || byte == UInt8(ascii: ",")
+            || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "#")
+    }
+}

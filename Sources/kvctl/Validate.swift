@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import KVCore
+import Snapshots
+import Validation
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check every key of a revision against its schemas and its consumer's rules."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, sarif, junit
+    }
+
+    @OptionGroup var source: RevisionOptions
+
+    @Option(help: "Output format: text, json, sarif or junit.")
+    var output: Format = .text
+
+    @Flag(help: "Fail on warnings too.")
+    var strict = false
+
+    func run() throws {
+        let revision = try source.load()
+        let findings = revision.validationFindings()
+        let summary = ValidationSummary(revision: revision.source.label, keys: revision.loaded.tree.count,
+                                        findings: findings)
+        let rules = LoaderRules.all + Validation.rules
+        switch output {
+        case .text: print(TextReport(summary: summary, colored: isatty(1) != 0).render(), terminator: "")
+        case .json: print(try jsonText(summary))
+        case .sarif: print(try jsonText(SARIFReport(summary: summary, rules: rules)))
+        case .junit: print(JUnitReport(summary: summary).render(), terminator: "")
+        }
+        if summary.errors > 0 || (strict && summary.warnings > 0) { throw ExitCode(1) }
+    }
+}
+
+extension LoadedRevision {
+    /// The loader's findings and every validator's, in file order.
+    func validationFindings() -> [Diagnostic] {
+        let version = VersionUnderTest(tree: loaded.tree, settings: ValidationSettings())
+        return (diagnostics + Validation.run(version)).sortedByLocation()
+    }
+}
