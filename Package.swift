@@ -22,8 +22,18 @@ let package = Package(
         .target(name: "GitKit", dependencies: ["CLibGit2"]),
         // Pure core: tree model, manifest loader, key rules. Knows nothing of git or HTTP.
         .target(name: "KVCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // JSON parser with source positions and a draft 2020-12 JSON Schema engine. Pure Swift.
+        .target(name: "JSONSchema"),
+        // Logstash's pipeline grammar (LSCL), parsed with positions and Logstash-style "expected" errors.
+        .target(name: "LogstashConfig"),
+        // Go text/template as consul-template uses it: parse, collect key references, render with a source map.
+        .target(name: "ConsulTemplate"),
         // One validator type per kind of content, behind the `Validator` protocol. Pure like the core.
-        .target(name: "Validation", dependencies: ["KVCore"]),
+        .target(name: "Validation", dependencies: [
+            "KVCore", "JSONSchema", "LogstashConfig", "ConsulTemplate", .product(name: "Yams", package: "Yams"),
+        ]),
+        // `make bench`: Logstash parser throughput on generated snippets.
+        .executableTarget(name: "parser-bench", dependencies: ["LogstashConfig"]),
         // Adapters that present a revision, the index or the working tree to the core.
         .target(name: "Snapshots", dependencies: ["GitKit", "KVCore"]),
         .executableTarget(
@@ -38,6 +48,9 @@ let package = Package(
         .testTarget(name: "KVCoreTests", dependencies: ["KVCore", "TestSupport"]),
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "GitKit", "KVCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "ReleaseTests", dependencies: ["KVCore", "GitKit", "Snapshots", "TestSupport"]),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
+        .testTarget(name: "ParserTests", dependencies: ["LogstashConfig", "ConsulTemplate"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "KVCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,10 +11,18 @@ public struct KVConfig: Sendable, Equatable {
     public var schemas = "schemas"
     /// What release tags start with: `v` makes version 1.4.0 the tag `v1.4.0`.
     public var tagPrefix = "v"
+    /// The largest value accepted, in bytes: Consul's default `kv_max_value_size`.
+    public var maxValueSize = 512 * 1024
+    /// Rules attaching a schema or a content type to keys or repository paths, in file order.
+    public var rules: [ContentRule] = []
+    /// Key prefixes whose snippets a consumer concatenates into one Logstash pipeline.
+    public var logstashPipelines: [String] = []
+    /// Keys that other repositories define, which templates here may read.
+    public var externalKeys: [KeyGlob] = []
 
     public init() {}
 
-    static let settings = ["root", "schemas", "tag-prefix"]
+    static let settings = ["root", "schemas", "tag-prefix", "max-value-size", "rules", "logstash-pipelines", "external-keys"]
 
     /// Reads `kvctl.yaml` from a revision when it has one.
     public static func load(from source: SourceTree) throws -> (KVConfig, [Diagnostic]) {
@@ -23,60 +31,163 @@ public struct KVConfig: Sendable, Equatable {
     }
 
     public static func parse(_ bytes: [UInt8], file: String = fileName) -> (KVConfig, [Diagnostic]) {
-        var config = KVConfig()
-        let node: Node
         switch YAMLDocument.compose(bytes, file: file) {
-        case .failure(let diagnostic): return (config, [diagnostic])
-        case .success(nil): return (config, [])
-        case .success(let composed?): node = composed
+        case .failure(let diagnostic): return (KVConfig(), [diagnostic])
+        case .success(nil): return (KVConfig(), [])
+        case .success(let node?):
+            var parser = SettingsParser(file: file)
+            parser.parse(node)
+            return (parser.config, parser.diagnostics)
         }
-        guard let mapping = node.mapping else {
-            return (config, [LoaderRules.configInvalid.finding(at: YAMLDocument.location(of: node, in: file),
-                                    "expected a mapping of settings (\(settings.joined(separator: ", ")))")])
-        }
-        var diagnostics: [Diagnostic] = []
-        for (keyNode, valueNode) in mapping {
-            let name = keyNode.scalar?.string ?? ""
-            let at = YAMLDocument.location(of: keyNode, in: file)
-            guard settings.contains(name) else {
-                diagnostics.append(LoaderRules.configUnknownSetting.finding(at: at,
-                                          "unknown setting '\(name)'; expected one of \(settings.joined(separator: ", "))"))
-                continue
-            }
-            let valueAt = YAMLDocument.location(of: valueNode, in: file)
-            let text = valueNode.scalar?.string
-            switch (name, name == "tag-prefix" ? tagPrefix(text) : normalizedFolder(text ?? "")) {
-            case (_, .failure(let problem)):
-                diagnostics.append(LoaderRules.configInvalid.finding(at: valueAt, "'\(name)': \(problem.message)"))
-            case ("root", .success(let folder)): config.root = folder
-            case ("schemas", .success(let folder)): config.schemas = folder
-            case (_, .success(let prefix)): config.tagPrefix = prefix
-            }
-        }
-        return (config, diagnostics)
+    }
+}
+
+/// `rules:` entry: keys (or repository paths) matching `glob` get `schema` and/or `type`.
+public struct ContentRule: Sendable, Equatable {
+    public enum Target: Sendable, Equatable {
+        case keys(KeyGlob)
+        case paths(KeyGlob)
     }
 
-    struct Problem: Error { let message: String }
+    public let target: Target
+    public let schema: Located<String>?
+    public let type: Located<String>?
+    public let location: SourceLocation
+
+    public func matches(_ entry: KVEntry) -> Bool {
+        switch target {
+        case .keys(let glob): glob.matches(entry.key)
+        case .paths(let glob): entry.origin.file.map(glob.matches) ?? false
+        }
+    }
+}
+
+/// Reads each setting, reporting every problem with its position.
+private struct SettingsParser {
+    let file: String
+    var config = KVConfig()
+    var diagnostics: [Diagnostic] = []
+
+    mutating func fail(_ node: Node, _ message: String, rule: Rule = LoaderRules.configInvalid) {
+        diagnostics.append(rule.finding(at: YAMLDocument.location(of: node, in: file), message))
+    }
+
+    mutating func parse(_ node: Node) {
+        guard let mapping = node.mapping else {
+            return fail(node, "expected a mapping of settings (\(KVConfig.settings.joined(separator: ", ")))")
+        }
+        for (keyNode, value) in mapping {
+            let name = keyNode.scalar?.string ?? ""
+            switch name {
+            case "root": config.root = folder(value, name) ?? config.root
+            case "schemas": config.schemas = folder(value, name) ?? config.schemas
+            case "tag-prefix": config.tagPrefix = tagPrefix(value) ?? config.tagPrefix
+            case "max-value-size": config.maxValueSize = size(value) ?? config.maxValueSize
+            case "rules": config.rules = list(value, name).compactMap { rule($0) }
+            case "logstash-pipelines": config.logstashPipelines = list(value, name).compactMap { prefix($0) }
+            case "external-keys": config.externalKeys = list(value, name).compactMap { text($0, "external-keys entry") }.map(KeyGlob.init)
+            default:
+                fail(keyNode, "unknown setting '\(name)'; expected one of \(KVConfig.settings.joined(separator: ", "))",
+                     rule: LoaderRules.configUnknownSetting)
+            }
+        }
+    }
+
+    private mutating func text(_ node: Node, _ name: String) -> String? {
+        guard let scalar = node.scalar, !YAMLDocument.isNull(scalar) else {
+            fail(node, "'\(name)' must be a non-empty text")
+            return nil
+        }
+        return scalar.string
+    }
+
+    private mutating func list(_ node: Node, _ name: String) -> [Node] {
+        guard let sequence = node.sequence else {
+            fail(node, "'\(name)' must be a list")
+            return []
+        }
+        return Array(sequence)
+    }
+
+    private mutating func folder(_ node: Node, _ name: String) -> String? {
+        guard let raw = text(node, name) else { return nil }
+        let trimmed = raw.hasSuffix("/") ? String(raw.dropLast()) : raw
+        if trimmed.isEmpty || trimmed.split(separator: "/", omittingEmptySubsequences: false).contains(where: { ["", ".", ".."].contains($0) }) {
+            fail(node, "'\(name)': expected a relative folder path inside the repository, like 'kv', without empty, '.' or '..' segments")
+            return nil
+        }
+        return trimmed
+    }
 
     /// Empty is allowed (tags like `1.4.0`); otherwise characters that are safe in any ref name,
     /// so every version gives a valid tag.
-    private static func tagPrefix(_ text: String?) -> Result<String, Problem> {
-        let allowed = text?.unicodeScalars.allSatisfy {
+    private mutating func tagPrefix(_ node: Node) -> String? {
+        let prefix = node.scalar?.string ?? ""
+        let allowed = prefix.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_./".unicodeScalars.contains($0)
         }
-        guard let prefix = text, allowed == true, !prefix.contains(".."), !prefix.contains("//"), !prefix.hasPrefix("/"),
+        guard node.scalar != nil, allowed, !prefix.contains(".."), !prefix.contains("//"), !prefix.hasPrefix("/"),
               !prefix.hasPrefix("."), !prefix.hasPrefix("-") else {
-            return .failure(Problem(message: "expected a tag prefix of letters, digits, '-', '_', '.' and '/', like 'v' or 'release/'"))
+            fail(node, "'tag-prefix': expected letters, digits, '-', '_', '.' and '/', like 'v' or 'release/'")
+            return nil
         }
-        return .success(prefix)
+        return prefix
     }
 
-    private static func normalizedFolder(_ folder: String) -> Result<String, Problem> {
-        let trimmed = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
-        let segments = trimmed.split(separator: "/", omittingEmptySubsequences: false)
-        if trimmed.isEmpty || segments.contains(where: { ["", ".", ".."].contains($0) }) {
-            return .failure(Problem(message: "expected a relative folder path inside the repository, like 'kv', without empty, '.' or '..' segments"))
+    /// Bytes as a number, or with a KiB/MiB suffix (`512KiB`).
+    private mutating func size(_ node: Node) -> Int? {
+        let raw = (node.scalar?.string ?? "").replacingOccurrences(of: " ", with: "")
+        let units = [("KiB", 1024), ("MiB", 1024 * 1024), ("", 1)]
+        for (suffix, factor) in units where raw.hasSuffix(suffix) {
+            if let number = Int(raw.dropLast(suffix.count)), number > 0 { return number * factor }
         }
-        return .success(trimmed)
+        fail(node, "'max-value-size': expected a size in bytes, or with KiB or MiB, like 524288 or 512KiB")
+        return nil
+    }
+
+    private mutating func prefix(_ node: Node) -> String? {
+        guard let raw = text(node, "logstash-pipelines entry") else { return nil }
+        let prefix = raw.hasSuffix("/") ? raw : raw + "/"
+        if let problem = KeyRules.problem(with: String(prefix.dropLast())) {
+            fail(node, "invalid key prefix '\(raw)': \(problem)")
+            return nil
+        }
+        return prefix
+    }
+
+    private mutating func rule(_ node: Node) -> ContentRule? {
+        guard let fields = node.mapping else {
+            fail(node, "a rule must be a mapping like {keys: 'config/*/port', schema: types/port.schema.json}")
+            return nil
+        }
+        let known = ["keys", "paths", "schema", "type"]
+        for (name, _) in fields where !known.contains(name.scalar?.string ?? "") {
+            fail(name, "unknown rule field '\(name.scalar?.string ?? "?")'; expected one of \(known.joined(separator: ", "))",
+                 rule: LoaderRules.configUnknownSetting)
+        }
+        let at = YAMLDocument.location(of: node, in: file)
+        let target: ContentRule.Target
+        switch (fields["keys"], fields["paths"]) {
+        case (let keys?, nil):
+            guard let glob = text(keys, "keys") else { return nil }
+            target = .keys(KeyGlob(glob))
+        case (nil, let paths?):
+            guard let glob = text(paths, "paths") else { return nil }
+            target = .paths(KeyGlob(glob))
+        default:
+            fail(node, "a rule needs exactly one of 'keys' (a key glob) or 'paths' (a repository path glob)")
+            return nil
+        }
+        let schema = fields["schema"].flatMap { located($0, "schema") }
+        let type = fields["type"].flatMap { located($0, "type") }
+        guard schema != nil || type != nil else {
+            fail(node, "a rule needs 'schema', 'type' or both")
+            return nil
+        }
+        return ContentRule(target: target, schema: schema, type: type, location: at)
+    }
+
+    private mutating func located(_ node: Node, _ name: String) -> Located<String>? {
+        text(node, name).map { Located($0, at: YAMLDocument.location(of: node, in: file)) }
     }
 }

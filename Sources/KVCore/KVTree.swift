@@ -72,4 +72,17 @@ public struct KVTree: Sendable {
     }
 
     public var count: Int { entries.count }
+
+    /// The entries whose key starts with `prefix`, found by binary search in the sorted keys.
+    public func entries(under prefix: String) -> ArraySlice<KVEntry> {
+        let bytes = Array(prefix.utf8)
+        var low = 0, high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].key.utf8.lexicographicallyPrecedes(bytes) { low = middle + 1 } else { high = middle }
+        }
+        var end = low
+        while end < entries.count && entries[end].key.utf8.starts(with: bytes) { end += 1 }
+        return entries[low..<end]
+    }
 }

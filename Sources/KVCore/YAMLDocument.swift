@@ -1,17 +1,18 @@
 import Yams
 
 /// Parses one YAML file into a node tree, turning libyaml's failures into located diagnostics.
-enum YAMLDocument {
-    /// The basic resolver tags every scalar as a string: kvctl keeps source text, so libyaml's
-    /// per-scalar regex matching for ints, floats and dates would be wasted work.
-    static func compose(_ bytes: [UInt8], file: String) -> Result<Node?, Diagnostic> {
+public enum YAMLDocument {
+    /// The basic resolver tags every scalar as a string: manifests keep source text, so libyaml's
+    /// per-scalar regex matching for ints, floats and dates would be wasted work there. Data files
+    /// that are checked as JSON values pass `.default` to get typed scalars.
+    public static func compose(_ bytes: [UInt8], file: String, resolver: Resolver = .basic) -> Result<Node?, Diagnostic> {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let (line, column) = lineAndColumn(ofByte: firstInvalidUTF8Offset(bytes), in: bytes)
             return .failure(LoaderRules.yamlSyntax.finding(at: SourceLocation(file: file, line: line, column: column),
                                    "the file is not valid UTF-8; expected UTF-8 text"))
         }
         do {
-            return .success(try Yams.compose(yaml: text, .basic))
+            return .success(try Yams.compose(yaml: text, resolver))
         } catch let error as YamlError {
             return .failure(diagnostic(for: error, file: file, text: text))
         } catch {
@@ -19,12 +20,12 @@ enum YAMLDocument {
         }
     }
 
-    static func location(of node: Node, in file: String) -> SourceLocation {
+    public static func location(of node: Node, in file: String) -> SourceLocation {
         SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
     }
 
     /// Whether a plain scalar is YAML's null (`key:` with nothing, `~`, `null`).
-    static func isNull(_ scalar: Node.Scalar) -> Bool {
+    public static func isNull(_ scalar: Node.Scalar) -> Bool {
         scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 

@@ -32,3 +32,15 @@ public struct LoadedRevision {
         loaded = try ManifestLoader(config: config).load(from: source)
     }
 }
+
+extension LoadedRevision {
+    /// The revision's JSON files under the schema folder, keyed by path relative to it.
+    public func schemaFiles() throws -> [String: [UInt8]] {
+        guard try source.kind(of: config.schemas) == .directory else { return [:] }
+        var files: [String: [UInt8]] = [:]
+        for file in try source.files(under: config.schemas) where file.kind == .file && file.path.hasSuffix(".json") {
+            files[String(file.path.dropFirst(config.schemas.count + 1))] = try source.contents(of: file.path)
+        }
+        return files
+    }
+}

@@ -3,8 +3,15 @@ import KVCore
 /// Runs every validator over a version.
 public enum Validation {
     public static let validators: [any Validator] = [
+        DataSyntaxValidator(),
         ValueSizeValidator(),
         SecretValidator(),
+        SchemaValidator(),
+        DashboardLintValidator(),
+        GrafanaReferenceValidator(),
+        TemplateValidator(),
+        LogstashValidator(),
+        LogstashPipelineValidator(),
     ]
 
     /// Every rule kvctl can report besides the loader's own, for documentation and SARIF.

@@ -1,3 +1,4 @@
+import JSONSchema
 import KVCore
 
 /// One kind of check over a version. Each validator is a small type owning a few rules,
@@ -19,31 +20,25 @@ extension ItemValidator {
     }
 }
 
-/// A key with the kind of content its value holds.
-public struct Item: Sendable {
-    public let entry: KVEntry
-    public let kind: ItemKind
-
-    public var key: String { entry.key }
-}
-
-/// Everything validators may consult: the version's items and its settings.
+/// Everything validators may consult: the version's items, its settings and its schemas.
 public struct VersionUnderTest: Sendable {
     public let tree: KVTree
+    public let config: KVConfig
     public let items: [Item]
-    public let settings: ValidationSettings
+    public let schemas: SchemaCatalog
 
-    public init(tree: KVTree, settings: ValidationSettings) {
+    /// `schemaFiles` are the revision's files under the schema folder, keyed by path relative to it.
+    public init(tree: KVTree, config: KVConfig, schemaFiles: [String: [UInt8]] = [:]) {
         self.tree = tree
-        self.settings = settings
-        items = tree.entries.map { Item(entry: $0, kind: ItemKind.detect($0, settings: settings)) }
+        self.config = config
+        schemas = SchemaCatalog(files: schemaFiles, folder: config.schemas)
+        var classes = tree.entries.concurrentMap { Classification($0, config: config) }
+        Classification.promoteTemplates(&classes, entries: tree.entries, config: config)
+        let lookup = TreeLookup(tree: tree)
+        items = Array(zip(tree.entries, classes)).concurrentMap { Item($0.0, $0.1, lookup: lookup) }
     }
-}
 
-/// The validation part of `kvctl.yaml`.
-public struct ValidationSettings: Sendable {
-    /// Consul's default `kv_max_value_size`.
-    public var maxValueSize = 512 * 1024
-
-    public init() {}
+    public func items(of kind: ItemKind) -> [Item] {
+        items.filter { $0.kind == kind }
+    }
 }

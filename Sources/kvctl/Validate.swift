@@ -23,7 +23,7 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let revision = try source.load()
-        let findings = revision.validationFindings()
+        let findings = try revision.validationFindings()
         let summary = ValidationSummary(revision: revision.source.label, keys: revision.loaded.tree.count,
                                         findings: findings)
         let rules = LoaderRules.all + Validation.rules
@@ -38,9 +38,10 @@ struct Validate: ParsableCommand {
 }
 
 extension LoadedRevision {
-    /// The loader's findings and every validator's, in file order.
-    func validationFindings() -> [Diagnostic] {
-        let version = VersionUnderTest(tree: loaded.tree, settings: ValidationSettings())
+    /// The loader's findings and every validator's, in file order: what `validate` prints and
+    /// what `release` refuses to tag over.
+    func validationFindings() throws -> [Diagnostic] {
+        let version = VersionUnderTest(tree: loaded.tree, config: config, schemaFiles: try schemaFiles())
         return (diagnostics + Validation.run(version)).sortedByLocation()
     }
 }

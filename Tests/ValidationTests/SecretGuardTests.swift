@@ -6,7 +6,7 @@ import TestSupport
 private func version(_ manifests: [String: String]) throws -> VersionUnderTest {
     let loaded = try ManifestLoader(config: KVConfig()).load(from: MemoryTree(manifests))
     #expect(!loaded.diagnostics.hasErrors, "\(loaded.diagnostics)")
-    return VersionUnderTest(tree: loaded.tree, settings: ValidationSettings())
+    return VersionUnderTest(tree: loaded.tree, config: KVConfig())
 }
 
 private func secretFindings(_ manifests: [String: String]) throws -> [Diagnostic] {
@@ -82,15 +82,15 @@ private func secretFindings(_ manifests: [String: String]) throws -> [Diagnostic
 @Suite struct ValueSize {
     @Test func overTheLimitIsAnError() throws {
         let big = String(repeating: "x", count: 600 * 1024)
-        var settings = ValidationSettings()
+        var config = KVConfig()
         let loaded = try ManifestLoader(config: KVConfig()).load(from: MemoryTree([
             "kv/a.yaml": "config:\n  - key: big\n    file: big.txt\n  - key: small\n    value: 1\n", "kv/big.txt": big,
         ]))
-        let findings = ValueSizeValidator().validate(VersionUnderTest(tree: loaded.tree, settings: settings))
+        let findings = ValueSizeValidator().validate(VersionUnderTest(tree: loaded.tree, config: config))
         #expect(findings.map(\.rule) == ["value-too-large"])
         #expect(findings.first?.location == SourceLocation(file: "kv/a.yaml", line: 2, column: 10))
         #expect(findings.first?.message.contains("600.0 KiB") == true)
-        settings.maxValueSize = 1024 * 1024
-        #expect(ValueSizeValidator().validate(VersionUnderTest(tree: loaded.tree, settings: settings)).isEmpty)
+        config.maxValueSize = 1024 * 1024
+        #expect(ValueSizeValidator().validate(VersionUnderTest(tree: loaded.tree, config: config)).isEmpty)
     }
 }

@@ -8,7 +8,7 @@ struct ValueSizeValidator: ItemValidator {
     var rules: [Rule] { [Self.tooLarge] }
 
     func validate(_ item: Item, in version: VersionUnderTest) -> [Diagnostic] {
-        let limit = version.settings.maxValueSize
+        let limit = version.config.maxValueSize
         guard item.entry.value.count > limit else { return [] }
         return [Self.tooLarge.finding(at: item.entry.origin.location,
             "the value of '\(item.key)' is \(byteCount(item.entry.value.count)); expected at most \(byteCount(limit)) (Consul's kv_max_value_size, setting 'max-value-size')")]

@@ -1,0 +1,69 @@
+/// A place in a template or its output: 1-based line and column (column counts Unicode
+/// scalars) plus the 0-based UTF-8 byte offset.
+public struct TemplatePosition: Hashable, Sendable, CustomStringConvertible {
+    public let line: Int
+    public let column: Int
+    public let offset: Int
+
+    public init(line: Int, column: Int, offset: Int) {
+        self.line = line
+        self.column = column
+        self.offset = offset
+    }
+
+    public var description: String { "\(line):\(column)" }
+}
+
+/// Line starts of a UTF-8 text, to turn offsets into positions and back.
+struct LineIndex: Sendable {
+    let bytes: [UInt8]
+    private let starts: [Int]
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var starts = [0]
+        for (i, b) in bytes.enumerated() where b == 0x0A { starts.append(i + 1) }
+        self.starts = starts
+    }
+
+    var lineCount: Int { starts.count }
+
+    func position(of offset: Int) -> TemplatePosition {
+        let offset = min(max(offset, 0), bytes.count)
+        let line = lineNumber(of: offset)
+        var column = 1
+        for i in starts[line - 1]..<offset where bytes[i] & 0xC0 != 0x80 { column += 1 }
+        return TemplatePosition(line: line, column: column, offset: offset)
+    }
+
+    func lineNumber(of offset: Int) -> Int {
+        var lo = 0
+        var hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) >> 1
+            if starts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        return lo + 1
+    }
+
+    /// Byte offset of a 1-based line and column; nil when the line does not exist. A column past
+    /// the end of the line gives the line's end.
+    func offset(line: Int, column: Int) -> Int? {
+        guard line >= 1, line <= starts.count else { return nil }
+        let lineEnd = line < starts.count ? starts[line] - 1 : bytes.count
+        var offset = starts[line - 1]
+        var remaining = max(column, 1) - 1
+        while remaining > 0, offset < lineEnd {
+            offset += 1
+            while offset < lineEnd, bytes[offset] & 0xC0 == 0x80 { offset += 1 }
+            remaining -= 1
+        }
+        return offset
+    }
+
+    func lineRange(_ line: Int) -> Range<Int> {
+        let start = starts[line - 1]
+        let end = line < starts.count ? starts[line] - 1 : bytes.count
+        return start..<end
+    }
+}

@@ -1,0 +1,85 @@
+/// A Consul KV key or prefix read by key, keyExists, keyOrDefault, ls, safeLs, tree or safeTree.
+public struct KeyReference: Equatable, Sendable {
+    public let function: String
+    /// The literal path without its `@dc` suffix; nil when the argument is computed
+    /// (e.g. `(printf "config/%s" $svc)`) and cannot be checked statically.
+    public let key: String?
+    public let datacenter: String?
+    /// The argument's position, or the call's when the key arrives through the pipeline.
+    public let position: TemplatePosition
+
+    public var isChecked: Bool { key != nil }
+}
+
+/// A call that depends on something outside Consul KV (Vault, the catalog, the environment…).
+public struct FunctionUse: Equatable, Sendable {
+    public let function: String
+    public let category: FunctionCategory
+    /// The first argument when it is a string literal (`secret "kv/data/app"` → `kv/data/app`).
+    public let argument: String?
+    public let position: TemplatePosition
+}
+
+extension ParsedTemplate {
+    /// KV reads in source order.
+    public var keyReferences: [KeyReference] {
+        calls().compactMap { call in
+            guard call.signature.category == .consulKV else { return nil }
+            guard let argument = call.firstArgument else {
+                return KeyReference(function: call.name, key: nil, datacenter: nil, position: call.position)
+            }
+            guard case .string(let path) = argument.kind else {
+                return KeyReference(function: call.name, key: nil, datacenter: nil, position: argument.position)
+            }
+            let (key, datacenter) = Self.splitDatacenter(path)
+            return KeyReference(function: call.name, key: key, datacenter: datacenter, position: argument.position)
+        }
+    }
+
+    /// Uses of functions whose results are unknowable offline, in source order.
+    public var externalUses: [FunctionUse] {
+        let external: Set<FunctionCategory> = [.vault, .catalog, .nomad, .environment, .file]
+        return calls().compactMap { call in
+            guard external.contains(call.signature.category) else { return nil }
+            var literal: String?
+            if let argument = call.firstArgument, case .string(let value) = argument.kind { literal = value }
+            return FunctionUse(function: call.name, category: call.signature.category, argument: literal,
+                               position: call.position)
+        }
+    }
+
+    /// `path@dc` → (`path`, `dc`), as consul-template splits at the first `@`.
+    static func splitDatacenter(_ path: String) -> (String, String?) {
+        guard let at = path.firstIndex(of: "@") else { return (path, nil) }
+        return (String(path[..<at]), String(path[path.index(after: at)...]))
+    }
+
+    private struct Call {
+        let name: String
+        let signature: FunctionSignature
+        /// The first explicit argument, or for `"x" | f` the piped command when it is one literal.
+        let firstArgument: TemplateOperand?
+        let position: TemplatePosition
+    }
+
+    private func calls() -> [Call] {
+        var result: [Call] = []
+        for pipeline in allPipelines() {
+            for (stage, command) in pipeline.commands.enumerated() {
+                for (index, argument) in command.arguments.enumerated() {
+                    guard case .function(let name) = argument.kind,
+                          let signature = functions.signature(of: name) else { continue }
+                    var first: TemplateOperand?
+                    if index == 0, command.arguments.count > 1 {
+                        first = command.arguments[1]
+                    } else if index == 0, stage > 0 {
+                        let previous = pipeline.commands[stage - 1].arguments
+                        if previous.count == 1, case .string = previous[0].kind { first = previous[0] }
+                    }
+                    result.append(Call(name: name, signature: signature, firstArgument: first, position: argument.position))
+                }
+            }
+        }
+        return result
+    }
+}

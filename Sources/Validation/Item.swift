@@ -1,0 +1,98 @@
+import ConsulTemplate
+import KVCore
+import LogstashConfig
+
+/// A key with the kind of content its value holds and what parsing it produced, computed once
+/// and shared by every validator.
+public struct Item: Sendable {
+    public let entry: KVEntry
+    public let kind: ItemKind
+    /// A consul-template template (rendered against the version before any Logstash check).
+    public let isTemplate: Bool
+    /// The value read as JSON data, or why it could not be; nil for other content.
+    public let document: Result<Document, Diagnostic>?
+    /// A declared type that kvctl does not know.
+    public let typeProblem: Diagnostic?
+    public let template: Result<ParsedTemplate, TemplateSyntaxError>?
+    /// The Logstash texts checked: one for a snippet, one per way a template's unknowable
+    /// conditions can go. Empty when the template does not parse or render.
+    public let logstash: [LogstashCheck]
+    public let renderProblem: TemplateRenderError?
+
+    public var key: String { entry.key }
+
+    init(_ entry: KVEntry, _ classification: Classification, lookup: TreeLookup) {
+        self.entry = entry
+        kind = classification.kind
+        isTemplate = classification.isTemplate
+        document = classification.document
+        typeProblem = classification.typeProblem
+        let text = String(decoding: entry.value, as: UTF8.self)
+        var checks: [LogstashCheck] = []
+        var renderProblem: TemplateRenderError?
+        if isTemplate {
+            let parsed = Result { () throws(TemplateSyntaxError) in try TemplateParser(name: entry.key).parse(text) }
+            template = parsed
+            if case .success(let template) = parsed, kind == .logstash {
+                do {
+                    var outputs: Set<String> = []
+                    for truthy in [true, false] {
+                        let rendered = try template.render(using: lookup, options: RenderOptions(placeholdersAreTruthy: truthy))
+                        guard outputs.insert(rendered.output).inserted else { continue }
+                        checks.append(LogstashCheck(rendered.output, entry: entry, sourceMap: rendered.sourceMap,
+                                                    branch: rendered.usedPlaceholders ? (truthy ? "true" : "false") : nil))
+                    }
+                } catch {
+                    renderProblem = error as? TemplateRenderError
+                }
+            }
+        } else {
+            template = nil
+            if kind == .logstash { checks.append(LogstashCheck(text, entry: entry, sourceMap: nil, branch: nil)) }
+        }
+        logstash = checks
+        self.renderProblem = renderProblem
+    }
+}
+
+/// One Logstash text and how to point back at the lines that produced it.
+public struct LogstashCheck: Sendable {
+    public let result: Result<LogstashConfig, LogstashSyntaxError>
+    /// For a rendered template: which way unknowable conditions (secrets, services) were taken.
+    public let branch: String?
+    private let entry: KVEntry
+    private let sourceMap: SourceMap?
+
+    init(_ text: String, entry: KVEntry, sourceMap: SourceMap?, branch: String?) {
+        result = Result { () throws(LogstashSyntaxError) in try LogstashParser.parse(text) }
+        self.entry = entry
+        self.sourceMap = sourceMap
+        self.branch = branch
+    }
+
+    /// The repository position of a line and column of the Logstash text.
+    public func location(line: Int, column: Int) -> SourceLocation {
+        guard let file = entry.origin.file else { return entry.origin.location }
+        guard let sourceMap else { return SourceLocation(file: file, line: line, column: column) }
+        let position = sourceMap.templatePosition(forOutputLine: line, column: column)
+        return SourceLocation(file: file, line: position?.line ?? line, column: position?.column ?? column)
+    }
+}
+
+/// The version's own keys, as consul-template would see them in Consul.
+struct TreeLookup: KeyLookup, Sendable {
+    let tree: KVTree
+
+    func value(forKey key: String) -> String? {
+        tree[key].map { String(decoding: $0.value, as: UTF8.self) }
+    }
+
+    func pairs(underPrefix prefix: String, recursive: Bool) -> [KeyValuePair] {
+        let folder = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+        return tree.entries(under: folder).compactMap { entry in
+            let relative = String(entry.key.dropFirst(folder.count))
+            guard recursive || !relative.contains("/") else { return nil }
+            return KeyValuePair(key: relative, value: String(decoding: entry.value, as: UTF8.self))
+        }
+    }
+}

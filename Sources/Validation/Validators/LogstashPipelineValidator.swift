@@ -1,0 +1,44 @@
+import KVCore
+import LogstashConfig
+
+/// A `logstash-pipelines` prefix is one pipeline: its snippets, in the consumer's lexical order,
+/// are concatenated by Logstash, so plugin ids must be unique across them all.
+struct LogstashPipelineValidator: Validator {
+    static let duplicateID = Rule("logstash-duplicate-id", .error, "Two plugins of one pipeline share an `id`.",
+                                  rationale: "Logstash refuses to load a pipeline whose plugin ids repeat, across all its files.")
+    static let incomplete = Rule("logstash-pipeline-incomplete", .warning, "A pipeline has no input or no output.",
+                                 rationale: "Such a pipeline loads but does nothing useful; usually a snippet is missing or misnamed.")
+
+    var rules: [Rule] { [Self.duplicateID, Self.incomplete] }
+
+    func validate(_ version: VersionUnderTest) -> [Diagnostic] {
+        version.config.logstashPipelines.flatMap { prefix in check(prefix, version) }
+    }
+
+    private func check(_ prefix: String, _ version: VersionUnderTest) -> [Diagnostic] {
+        let snippets = version.items.filter { $0.kind == .logstash && $0.key.hasPrefix(prefix) }
+        guard let first = snippets.first else { return [] }
+        var findings: [Diagnostic] = []
+        var owners: [String: SourceLocation] = [:]
+        var counts: [LogstashSectionKind: Int] = [:]
+        for item in snippets {
+            // Both renderings of a template hold the same plugins; the first one parsed stands for it.
+            guard let check = item.logstash.first(where: { if case .success = $0.result { true } else { false } }),
+                  case .success(let config) = check.result else { continue }
+            counts.merge(config.pluginCounts()) { $0 + $1 }
+            for plugin in config.pluginIDs() {
+                let at = check.location(line: plugin.position.line, column: plugin.position.column)
+                if let owner = owners[plugin.id] {
+                    findings.append(Self.duplicateID.finding(at: at, "plugin id '\(plugin.id)' is already used at \(owner) in pipeline '\(prefix)'"))
+                } else {
+                    owners[plugin.id] = at
+                }
+            }
+        }
+        for section in [LogstashSectionKind.input, .output] where counts[section, default: 0] == 0 {
+            findings.append(Self.incomplete.finding(at: first.entry.origin.location,
+                "pipeline '\(prefix)' (\(snippets.count) snippets) has no \(section.rawValue) plugin; it would load and do nothing"))
+        }
+        return findings
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import GitKit
+import KVCore
+import Snapshots
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the keys added, removed and changed between two revisions.",
+        discussion: """
+            'kvctl diff A B' compares two revisions. With only A, kvctl compares A with the working tree, \
+            or with the index (--staged) or another revision (--at REV). Text values are shown as unified \
+            diffs; values over 64 KiB or not UTF-8 text are summarised by size and SHA-256. \
+            Exits 0 whether or not anything differs.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The older revision: a tag, branch, commit or expression like HEAD~2.", valueName: "from"))
+    var from: String
+
+    @Argument(help: ArgumentHelp("The newer revision; without it, the working tree (or --staged, --at).", valueName: "to"))
+    var to: String?
+
+    @OptionGroup var source: RevisionOptions
+
+    @Option(help: "Output format: text or json.")
+    var output: OutputFormat = .text
+
+    func validate() throws {
+        if to != nil, source.at != nil || source.staged || source.worktree {
+            throw ValidationError("name the newer revision either as the second argument or with --at, --staged or --worktree, not both")
+        }
+    }
+
+    struct Value: Encodable {
+        let size: Int
+        let sha256: String
+        /// The value itself when it is short UTF-8 text.
+        let text: String?
+
+        init(_ bytes: [UInt8]) {
+            size = bytes.count
+            sha256 = SHA256.hex(bytes)
+            text = ValueText.text(of: bytes)
+        }
+    }
+
+    struct Entry: Encodable {
+        let key: String
+        let value: Value
+    }
+
+    struct Change: Encodable {
+        let key: String
+        let from: Value
+        let to: Value
+        /// The unified diff of the two values; nil when either is summarised.
+        let diff: String?
+    }
+
+    struct Report: Encodable {
+        let from: String
+        let to: String
+        let added: [Entry]
+        let removed: [Entry]
+        let changed: [Change]
+    }
+
+    func run() throws {
+        let repository = try Repository(discovering: source.directory)
+        let toName = to ?? source.at ?? (source.staged ? "staged" : "worktree")
+        let old = try load(.commit(from), in: repository)
+        let new = try load(to.map(Revision.commit) ?? source.revision, in: repository)
+        let diff = TreeDiff(from: old.loaded.tree, to: new.loaded.tree)
+
+        switch output {
+        case .json:
+            print(try jsonText(Report(
+                from: from, to: toName,
+                added: diff.added.map { Entry(key: $0.key, value: Value($0.value)) },
+                removed: diff.removed.map { Entry(key: $0.key, value: Value($0.value)) },
+                changed: diff.changed.map {
+                    Change(key: $0.new.key, from: Value($0.old.value), to: Value($0.new.value),
+                           diff: Self.unified($0.old.value, $0.new.value, old: "\(from):\($0.new.key)", new: "\(toName):\($0.new.key)"))
+                })))
+        case .text:
+            FileHandle.standardOutput.write(Data(text(diff, from: from, to: toName).utf8))
+        }
+        writeError("\(diff.summary) from \(old.source.label) to \(new.source.label)")
+        try report((old.diagnostics + new.diagnostics).filter { $0.severity == .error })
+    }
+
+    /// A list of keys (`+` added, `-` removed, `~` changed; summarised values inline), then the text values' diffs.
+    private func text(_ diff: TreeDiff, from: String, to: String) -> String {
+        var lines: [(key: String, text: String)] = [], bodies: [(key: String, text: String)] = []
+        let missing = "/dev/null"
+        for entry in diff.added {
+            let body = Self.unified([], entry.value, old: missing, new: "\(to):\(entry.key)")
+            lines.append((entry.key, "+ \(entry.key)" + (body == nil ? " (\(ValueText.summary(of: entry.value)))" : "")))
+            if let body { bodies.append((entry.key, body)) }
+        }
+        for entry in diff.removed {
+            let body = Self.unified(entry.value, [], old: "\(from):\(entry.key)", new: missing)
+            lines.append((entry.key, "- \(entry.key)" + (body == nil ? " (\(ValueText.summary(of: entry.value)))" : "")))
+            if let body { bodies.append((entry.key, body)) }
+        }
+        for change in diff.changed {
+            let key = change.new.key
+            let body = Self.unified(change.old.value, change.new.value, old: "\(from):\(key)", new: "\(to):\(key)")
+            let summary = " (\(ValueText.summary(of: change.old.value)) -> \(ValueText.summary(of: change.new.value)))"
+            lines.append((key, "~ \(key)" + (body == nil ? summary : "")))
+            if let body { bodies.append((key, body)) }
+        }
+        // Keys in byte order, as `ls` and Consul sort them.
+        let byKey = { (a: (key: String, text: String), b: (key: String, text: String)) in a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+        let list = lines.sorted(by: byKey).map { $0.text + "\n" }.joined()
+        let diffs = bodies.sorted(by: byKey).map(\.text).joined()
+        return diffs.isEmpty ? list : list + "\n" + diffs
+    }
+
+    /// The unified diff of two values when both are text, nil when either must be summarised.
+    private static func unified(_ old: [UInt8], _ new: [UInt8], old oldLabel: String, new newLabel: String) -> String? {
+        guard let oldText = ValueText.text(of: old), let newText = ValueText.text(of: new) else { return nil }
+        return UnifiedDiff.render(old: oldText, new: newText, oldLabel: oldLabel, newLabel: newLabel)
+    }
+
+    /// Loads a revision; an unknown one is a usage error naming the tags closest to what was typed.
+    private func load(_ revision: Revision, in repository: Repository) throws -> LoadedRevision {
+        do {
+            return try LoadedRevision(revision, in: repository)
+        } catch let error as GitError where error.isNotFound {
+            guard case .commit(let spec) = revision else { throw error }
+            let near = Suggestions.nearest(spec, among: try repository.tags().map(\.name))
+            throw usageError("unknown revision '\(spec)'" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?"))
+        }
+    }
+}
