@@ -38,7 +38,9 @@ public struct Item: Sendable {
                     var outputs: Set<String> = []
                     for truthy in [true, false] {
                         let rendered = try template.render(using: lookup, options: RenderOptions(placeholdersAreTruthy: truthy))
-                        guard outputs.insert(rendered.output).inserted else { continue }
+                        // A template reading an undefined key never renders (consul-template blocks);
+                        // the undefined key is the finding, not the empty text it leaves here.
+                        guard rendered.blockedKeys.isEmpty, outputs.insert(rendered.output).inserted else { continue }
                         checks.append(LogstashCheck(rendered.output, entry: entry, sourceMap: rendered.sourceMap,
                                                     branch: rendered.usedPlaceholders ? (truthy ? "true" : "false") : nil))
                     }
@@ -79,12 +81,17 @@ public struct LogstashCheck: Sendable {
     }
 }
 
-/// The version's own keys, as consul-template would see them in Consul.
+/// The version's own keys, as consul-template would see them in Consul. Keys another repository
+/// owns (`external-keys`) read as a placeholder: their value is unknown here, but they exist.
 struct TreeLookup: KeyLookup, Sendable {
+    static let externalPlaceholder = "EXTERNAL_VALUE"
+
     let tree: KVTree
+    let external: [KeyGlob]
 
     func value(forKey key: String) -> String? {
-        tree[key].map { String(decoding: $0.value, as: UTF8.self) }
+        if let entry = tree[key] { return String(decoding: entry.value, as: UTF8.self) }
+        return external.contains { $0.matches(key) } ? Self.externalPlaceholder : nil
     }
 
     func pairs(underPrefix prefix: String, recursive: Bool) -> [KeyValuePair] {

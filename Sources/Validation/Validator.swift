@@ -34,7 +34,7 @@ public struct VersionUnderTest: Sendable {
         schemas = SchemaCatalog(files: schemaFiles, folder: config.schemas)
         var classes = tree.entries.concurrentMap { Classification($0, config: config) }
         Classification.promoteTemplates(&classes, entries: tree.entries, config: config)
-        let lookup = TreeLookup(tree: tree)
+        let lookup = TreeLookup(tree: tree, external: config.externalKeys)
         items = Array(zip(tree.entries, classes)).concurrentMap { Item($0.0, $0.1, lookup: lookup) }
     }
 
