@@ -14,8 +14,8 @@ public enum Validation {
         LogstashPipelineValidator(),
     ]
 
-    /// Every rule kvctl can report besides the loader's own, for documentation and SARIF.
-    public static var rules: [Rule] { validators.flatMap(\.rules) }
+    /// Every rule kvctl can report, the loader's first, for documentation and SARIF.
+    public static var rules: [Rule] { LoaderRules.all + validators.flatMap(\.rules) }
 
     public static func run(_ version: VersionUnderTest) -> [Diagnostic] {
         validators.flatMap { $0.validate(version) }.sortedByLocation()

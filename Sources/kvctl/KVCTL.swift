@@ -12,7 +12,7 @@ struct KVCTL: ParsableCommand {
             Shell completions: kvctl --generate-completion-script bash|zsh|fish
             """,
         version: "0.1.0",
-        subcommands: [List.self, Get.self, Export.self, Validate.self, Hook.self, Release.self, Versions.self, Diff.self]
+        subcommands: [List.self, Get.self, Export.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self]
     )
 
     /// Maps errors to the documented exit codes: ArgumentParser's own usage errors would exit 64.

@@ -26,11 +26,10 @@ struct Validate: ParsableCommand {
         let findings = try revision.validationFindings()
         let summary = ValidationSummary(revision: revision.source.label, keys: revision.loaded.tree.count,
                                         findings: findings)
-        let rules = LoaderRules.all + Validation.rules
         switch output {
         case .text: print(TextReport(summary: summary, colored: isatty(1) != 0).render(), terminator: "")
         case .json: print(try jsonText(summary))
-        case .sarif: print(try jsonText(SARIFReport(summary: summary, rules: rules)))
+        case .sarif: print(try jsonText(SARIFReport(summary: summary, rules: Validation.rules)))
         case .junit: print(JUnitReport(summary: summary).render(), terminator: "")
         }
         if summary.errors > 0 || (strict && summary.warnings > 0) { throw ExitCode(1) }

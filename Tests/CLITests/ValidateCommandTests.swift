@@ -121,3 +121,22 @@ import TestSupport
         #expect(try kvctl(["hook", "uninstall"], in: other.url).standardOutput == "removed the pre-commit hook\n")
     }
 }
+
+@Suite struct RuleCatalog {
+    @Test func docsListEveryRule() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let generated = try kvctl(["rules", "--output", "markdown"], in: root)
+        let document = try String(contentsOf: root.appendingPathComponent("docs/rules.md"), encoding: .utf8)
+        #expect(document.hasSuffix(generated.standardOutput), "docs/rules.md is stale: run `make docs`")
+        #expect(generated.standardOutput.contains("| `secret-high-entropy` | error |"))
+    }
+
+    @Test func theSampleTreeValidates() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let result = try kvctl(["validate", "--output", "json"], in: root)
+        let report = try #require(JSONSerialization.jsonObject(with: Data(result.output)) as? [String: Any])
+        #expect(result.status == 0, "\(result.standardOutput)")
+        #expect(report["errors"] as? Int == 0)
+        #expect((report["keys"] as? Int ?? 0) >= 75)
+    }
+}
