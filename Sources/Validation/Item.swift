@@ -45,7 +45,7 @@ public struct Item: Sendable {
                                                     branch: rendered.usedPlaceholders ? (truthy ? "true" : "false") : nil))
                     }
                 } catch {
-                    renderProblem = error as? TemplateRenderError
+                    renderProblem = error
                 }
             }
         } else {

@@ -33,19 +33,18 @@ struct GrafanaReferenceValidator: Validator {
             guard case .success(let document)? = item.document, let model = DashboardModel(document.value) else { return nil }
             return (document, model)
         }
-        var uids: [String: SourceLocation] = [:], titles: [String: SourceLocation] = [:]
+        // Positions cost a second parse, so the first holder of a uid or title is located only on a clash.
+        var firsts: [String: (Document, String)] = [:]
         for (document, model) in dashboards {
-            if let uid = model.uid {
-                let here = document.location(of: model.base + "/uid")
-                if let first = uids[uid] {
-                    findings.append(Self.uidUnique.finding(at: here, "uid '\(uid)' is already used by the dashboard at \(first)"))
-                } else { uids[uid] = here }
-            }
-            if let title = model.title {
-                let here = document.location(of: model.base + "/title")
-                if let first = titles[title] {
-                    findings.append(Self.titleUnique.finding(at: here, "title '\(title)' is already used by the dashboard at \(first)"))
-                } else { titles[title] = here }
+            for (field, value, rule) in [("uid", model.uid, Self.uidUnique), ("title", model.title, Self.titleUnique)] {
+                guard let value else { continue }
+                let pointer = model.base + "/" + field
+                if let (firstDocument, firstPointer) = firsts[field + "\u{0}" + value] {
+                    findings.append(rule.finding(at: document.location(of: pointer),
+                        "\(field) '\(value)' is already used by the dashboard at \(firstDocument.location(of: firstPointer))"))
+                } else {
+                    firsts[field + "\u{0}" + value] = (document, pointer)
+                }
             }
         }
         findings += dashboards.concurrentMap { references($0.0, $0.1, provisioned) }.flatMap { $0 }

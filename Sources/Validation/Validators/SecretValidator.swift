@@ -102,6 +102,8 @@ enum SecretScanner {
         CloudKey(prefix: Array($0.utf8), name: "a Slack token", minimumTail: 10, tail: { isAlnum($0) || $0 == UInt8(ascii: "-") })
     }
 
+    /// One pass over the bytes, word by word: cloud keys and secret names start words, so nothing
+    /// inside a word is looked at twice.
     static func scan(_ bytes: [UInt8]) -> [Match] {
         var matches: [Match] = []
         bytes.withUnsafeBufferPointer { buffer in
@@ -110,22 +112,41 @@ enum SecretScanner {
                 let byte = buffer[index]
                 if byte == UInt8(ascii: "-"), let match = privateKey(buffer, at: index) {
                     matches.append(match)
-                } else if index == 0 || !isTokenByte(buffer[index - 1]) {
-                    if let match = cloudKey(buffer, at: index) {
-                        matches.append(match)
-                    } else if let (match, end) = assignment(buffer, at: index) {
-                        matches.append(match)
-                        index = end
-                        continue
-                    } else if isIdentifierByte(byte) {
-                        // Skip the rest of the word so its suffixes are not rescanned as identifiers.
-                        while index + 1 < buffer.count && isIdentifierByte(buffer[index + 1]) { index += 1 }
-                    }
+                    index += pemStart.count
+                    continue
                 }
-                index += 1
+                guard isIdentifierByte(byte) else {
+                    index += 1
+                    continue
+                }
+                var end = index + 1
+                while end < buffer.count && isIdentifierByte(buffer[end]) { end += 1 }
+                if let match = cloudKey(buffer, at: index) {
+                    matches.append(match)
+                } else if endsWithSecretWord(buffer, index, end), let (match, valueEnd) = assignment(buffer, name: index..<end) {
+                    matches.append(match)
+                    end = max(end, valueEnd)
+                }
+                index = end
             }
         }
         return matches
+    }
+
+    private static let secretWordBytes = secretWords.map { Array($0.utf8) }
+
+    /// Compares the word's tail, lower-cased, with each secret word without building a String:
+    /// this runs for every word of every value.
+    private static func endsWithSecretWord(_ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        for word in secretWordBytes where end - start >= word.count {
+            var matched = true
+            for offset in 0..<word.count where buffer[end - word.count + offset] | 0x20 != word[offset] | 0x20 {
+                matched = false
+                break
+            }
+            if matched { return true }
+        }
+        return false
     }
 
     private static let pemStart = Array("-----BEGIN ".utf8), pemKey = Array("PRIVATE KEY-----".utf8)
@@ -139,7 +160,10 @@ enum SecretScanner {
         return nil
     }
 
+    private static let cloudKeyFirstBytes = Set(cloudKeys.map { $0.prefix[0] })
+
     private static func cloudKey(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Match? {
+        guard cloudKeyFirstBytes.contains(buffer[index]) else { return nil }
         for key in cloudKeys where has(buffer, key.prefix, at: index) {
             var end = index + key.prefix.count
             while end < buffer.count && key.tail(buffer[end]) { end += 1 }
@@ -151,14 +175,9 @@ enum SecretScanner {
 
     /// `name <sep> literal` where the identifier ends in a secret word and the separator is
     /// `=`, `:` or `=>` (quotes around either side allowed).
-    private static func assignment(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int) -> (Match, Int)? {
-        guard isIdentifierByte(buffer[start]) else { return nil }
-        var end = start
-        while end < buffer.count && isIdentifierByte(buffer[end]) { end += 1 }
-        let name = String(decoding: buffer[start..<end], as: UTF8.self)
-        let lowered = name.lowercased()
-        guard secretWords.contains(where: { lowered.hasSuffix($0) }) else { return nil }
-        var cursor = end
+    private static func assignment(_ buffer: UnsafeBufferPointer<UInt8>, name range: Range<Int>) -> (Match, Int)? {
+        let name = String(decoding: buffer[range], as: UTF8.self)
+        var cursor = range.upperBound
         if cursor < buffer.count && (buffer[cursor] == UInt8(ascii: "\"") || buffer[cursor] == UInt8(ascii: "'")) { cursor += 1 }
         while cursor < buffer.count && (buffer[cursor] == 32 || buffer[cursor] == 9) { cursor += 1 }
         if has(buffer, Array("=>".utf8), at: cursor) {
