@@ -32,7 +32,8 @@ demo: release
 	bash scripts/demo.sh $(RELEASE)
 
 bench: release
-	python3 bench/bench.py --kvctl $(RELEASE)
+	$(SWIFT) build -c release --product consul-double
+	python3 bench/bench.py --kvctl $(RELEASE) --double .build/release/consul-double
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \

@@ -10,6 +10,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // libgit2 from the system (Debian: libgit2-dev), found through pkg-config.
@@ -39,12 +42,35 @@ let package = Package(
         .executableTarget(
             name: "kvctl",
             dependencies: [
-                "KVCore", "Snapshots", "Validation",
+                "KVCore", "Snapshots", "Validation", "Publishing", "LocalStore", "ConsulKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What a publish writes to (the `KVStore` protocol) and pure publish planning: no HTTP, no files.
+        .target(name: "Publishing", dependencies: ["KVCore"]),
+        // A `KVStore` in `.kvctl/` at the repository root: publishing with no Consul.
+        .target(name: "LocalStore", dependencies: ["Publishing", "KVCore"]),
         // Fixture repositories, an in-memory revision and a process runner, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["KVCore"]),
+        // Consul's HTTP API as kvctl uses it (AsyncHTTPClient), configured like the consul CLI.
+        .target(name: "ConsulKit", dependencies: [
+            "Publishing",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+        // A test tool: an in-process Consul KV/txn/session server on loopback (SwiftNIO), with fault switches.
+        .target(name: "ConsulDouble", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
+        // `make soak` and manual use: the Consul double in the foreground.
+        .executableTarget(name: "consul-double", dependencies: ["ConsulDouble"]),
         .testTarget(name: "KVCoreTests", dependencies: ["KVCore", "TestSupport"]),
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "GitKit", "KVCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
@@ -52,6 +78,11 @@ let package = Package(
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
         .testTarget(name: "ParserTests", dependencies: ["LogstashConfig", "ConsulTemplate"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "KVCore", "TestSupport"]),
+        .testTarget(name: "PublishingTests", dependencies: ["Publishing", "LocalStore", "KVCore", "TestSupport", "ConsulKit", "ConsulDouble"]),
+        // The double is checked through raw AsyncHTTPClient calls, independently of ConsulKit.
+        .testTarget(name: "ConsulTests", dependencies: [
+            "ConsulKit", "ConsulDouble", "Publishing", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

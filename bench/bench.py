@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """kvctl benchmarks: build synthetic repositories, time whole commands, print figures (never assert)."""
-import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, base64, http.client, json, math, os, re, shutil, statistics, subprocess, sys, tempfile, time
+import urllib.parse
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -87,13 +88,109 @@ def bench_ls(kvctl, runs):
     print(f"  peak memory kvctl ls --at: {at[2]:.1f} MB (target <= 150 MB)")
 
 
-BENCHES = {"ls": bench_ls}
+class Double:
+    """The consul-double executable on a free port; its URL is the first line it prints."""
+
+    def __init__(self, executable):
+        self.process = subprocess.Popen([executable], stdout=subprocess.PIPE, text=True)
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http://"):
+            sys.exit(f"bench: consul-double printed {self.url!r} instead of its URL")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.process.terminate()
+        self.process.wait()
+
+
+def one_key_change(repo):
+    """v1.0.1 on top of v1.0.0 with exactly one value changed."""
+    tags = subprocess.run(["git", "-C", str(repo), "tag"], capture_output=True, text=True, check=True).stdout.split()
+    if "v1.0.1" not in tags:
+        manifest = repo / "kv" / "service-000" / "settings.yaml"
+        manifest.write_text(manifest.read_text().replace("value: 5\n", "value: 55\n", 1))
+        git(repo, "commit", "-qam", "one key changed")
+        git(repo, "tag", "-a", "v1.0.1", "-m", "v1.0.1")
+
+
+def kvctl_publish(kvctl, repo, url, version):
+    """Wall time (ms), HTTP requests and write transactions of one `kvctl publish --yes`."""
+    start = time.perf_counter()
+    done = subprocess.run([kvctl, "publish", version, "--yes", "-C", str(repo), "--consul", url],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = (time.perf_counter() - start) * 1000
+    if done.returncode != 0:
+        sys.exit(f"bench: kvctl publish {version} failed:\n{done.stderr}")
+    requests = re.search(r"\((\d+) requests?\)", done.stderr)
+    transactions = re.search(r"in (\d+) transactions?", done.stderr)
+    return elapsed, int(requests.group(1)) if requests else None, int(transactions.group(1)) if transactions else 0
+
+
+def put_each_key(url, items):
+    """What ad-hoc scripts do: one PUT per key (over one kept-alive connection, their best case)."""
+    address = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port)
+    start = time.perf_counter()
+    for item in items:
+        connection.request("PUT", "/v1/kv/" + urllib.parse.quote(item["key"]) + f"?flags={item['flags']}",
+                           body=base64.b64decode(item["value"]))
+        response = connection.getresponse()
+        if response.status != 200 or response.read() != b"true":
+            sys.exit(f"bench: PUT {item['key']} answered {response.status}")
+    elapsed = (time.perf_counter() - start) * 1000
+    connection.close()
+    return elapsed, len(items)
+
+
+def bench_publish(kvctl, runs, double):
+    if not double or not Path(double).exists():
+        print("\npublish: skipped (no consul-double executable; make bench builds it)")
+        return
+    # A copy, so the extra tag never changes what the ls benchmark reads.
+    repo = WORK / "repo-publish"
+    if not (repo / ".git").exists():
+        shutil.copytree(synthetic_repo(), repo, symlinks=True)
+    one_key_change(repo)
+    items = json.loads(subprocess.run([kvctl, "export", "--at", "v1.0.0", "-C", str(repo)], capture_output=True,
+                                      check=True).stdout)
+    keys = len(items)
+    rows = {"full": [], "noop": [], "one": [], "baseline": []}
+    for _ in range(max(1, min(runs, 3))):
+        with Double(double) as server:
+            rows["full"].append(kvctl_publish(kvctl, repo, server.url, "v1.0.0"))
+            rows["noop"].append(kvctl_publish(kvctl, repo, server.url, "v1.0.0"))
+            rows["one"].append(kvctl_publish(kvctl, repo, server.url, "v1.0.1"))
+        with Double(double) as server:
+            rows["baseline"].append(put_each_key(server.url, items))
+
+    print(f"\npublish: {keys:,} keys into the Consul double — {os.cpu_count()} cores, best of {len(rows['full'])}")
+    print(f"  {'scenario':<34} {'requests':>9} {'txn':>5} {'best ms':>9} {'median ms':>10}  target")
+    def line(name, measured, target):
+        times = [m[0] for m in measured]
+        requests = measured[0][1]
+        transactions = measured[0][2] if len(measured[0]) > 2 else "-"
+        print(f"  {name:<34} {requests if requests is not None else '?':>9} {transactions:>5} {min(times):>9.1f} "
+              f"{statistics.median(times):>10.1f}  {target}")
+    line("kvctl publish, empty store", rows["full"], f"<= {math.ceil(keys / 64) + 3} requests, <= 3000 ms")
+    line("kvctl publish, no-op republish", rows["noop"], "<= 3 requests, <= 200 ms")
+    line("kvctl publish, one key changed", rows["one"], "exactly 1 write transaction")
+    line("per-key PUT baseline (python)", rows["baseline"], "")
+    full, baseline = min(m[0] for m in rows["full"]), min(m[0] for m in rows["baseline"])
+    print(f"  ratio per-key PUT / kvctl publish: {baseline / full:.2f}x wall time, "
+          f"{rows['baseline'][0][1] / rows['full'][0][1]:.0f}x requests")
+
+
+BENCHES = {"ls": bench_ls, "publish": bench_publish}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kvctl", required=True, help="path to a release build of kvctl")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--double", help="path to the consul-double executable (for the publish benchmark)")
     parser.add_argument("benches", nargs="*", help=f"which to run (default: all of {', '.join(BENCHES)})")
     args = parser.parse_args()
     for name in args.benches or list(BENCHES):
-        BENCHES[name](str(Path(args.kvctl).resolve()), args.runs)
+        extra = [args.double] if name == "publish" else []
+        BENCHES[name](str(Path(args.kvctl).resolve()), args.runs, *extra)

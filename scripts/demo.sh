@@ -1,31 +1,82 @@
 #!/usr/bin/env bash
-# The main job on the sample tree: a throwaway repository holding this project's kv/, tagged v1.0.0,
-# then kvctl reading it at the tag. Each step is printed before it runs.
+# The whole story on the sample tree, in a throwaway repository holding this project's kv/: validate,
+# release, publish, change, release, publish, read back. Publishing goes to the local store .kvctl/
+# (no Consul needed). Each step is printed before it runs.
 set -euo pipefail
 kvctl=$(realpath "${1:-.build/release/kvctl}")
 project=$(cd "$(dirname "$0")/.." && pwd)
 demo=$(mktemp -d /tmp/kvctl-demo.XXXXXX)
 trap 'rm -rf "$demo"' EXIT
+# Never publish the demo to a Consul the environment happens to name.
+unset CONSUL_HTTP_ADDR
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 say() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 step() { say "$@"; "$@"; }
 
-cp -R "$project/kv" "$project/schemas" "$demo/"
-[ -f "$project/kvctl.yaml" ] && cp "$project/kvctl.yaml" "$demo/"
-cd "$demo"
+# The folder's name is the repository's name in the store (no `name:` in kvctl.yaml).
+repo="$demo/ecommerce-config"
+mkdir "$repo"
+cp -R "$project/kv" "$project/schemas" "$repo/"
+[ -f "$project/kvctl.yaml" ] && cp "$project/kvctl.yaml" "$repo/"
+cd "$repo"
 git init -q -b main
-git -c user.name="kvctl demo" -c user.email=demo@example.com commit -q --allow-empty -m "empty start"
+git config user.name "kvctl demo"
+git config user.email demo@example.com
 git add -A
-git -c user.name="kvctl demo" -c user.email=demo@example.com commit -q -m "sample configuration"
-git -c user.name="kvctl demo" -c user.email=demo@example.com tag -a v1.0.0 -m "v1.0.0"
-echo "demo repository: $demo (sample tree from $project/kv, tagged v1.0.0)"
+git commit -q -m "sample configuration"
+echo "demo repository: $repo (sample tree from $project/kv)"
 
+step "$kvctl" validate
+step "$kvctl" release --yes -m "The sample platform's first release."
 step "$kvctl" ls --at v1.0.0
 step "$kvctl" get config/checkout-api/http/port --at v1.0.0
 echo
 step "$kvctl" ls --at v1.0.0 --orphans
 say "$kvctl" export --at v1.0.0 "> export.json"
 "$kvctl" export --at v1.0.0 > export.json
-head -12 export.json
-python3 -c 'import json,sys; print("...", len(json.load(open("export.json"))), "keys ready for consul kv import")'
+python3 -c 'import json; print(len(json.load(open("export.json"))), "keys ready for consul kv import")'
+rm export.json
+
+step "$kvctl" publish v1.0.0 --yes
+
+say "change: payments retries 5 times, and the default-currency key goes"
+python3 - <<'PY'
+from pathlib import Path
+path = Path("kv/services/payments.yaml")
+text = path.read_text()
+text = text.replace("max-attempts\n    value: 3", "max-attempts\n    value: 5")
+text = text.replace("  - key: config/payments/currency/default\n    value: 'EUR'\n", "")
+path.write_text(text)
+PY
+step git commit -q -am "payments: 5 attempts, no default currency"
+step "$kvctl" diff v1.0.0 --at HEAD
+step "$kvctl" release --yes
+step "$kvctl" publish v2.0.0 --plan
+step "$kvctl" publish v2.0.0 --yes
+step "$kvctl" publish v2.0.0 --plan --detailed-exitcode
+
+say "$kvctl" export --live "> live.json" "&&" "$kvctl" export --at v2.0.0 "> tagged.json"
+"$kvctl" export --live > live.json
+"$kvctl" export --at v2.0.0 > tagged.json
+python3 - <<'PY'
+import json
+live, tagged = json.load(open("live.json")), json.load(open("tagged.json"))
+same = [(i["key"], i["value"]) for i in live] == [(i["key"], i["value"]) for i in tagged]
+print(f"export --live {'equals' if same else 'DIFFERS FROM'} export --at v2.0.0: {len(live)} keys "
+      "(flags carry the version each key last changed in)")
+PY
+
+say "status and rollback come next; today: the releases, and the version record publish keeps"
+"$kvctl" versions
+python3 - <<'PY'
+import base64, json, os
+store = json.load(open(".kvctl/store.json"))
+name = os.path.basename(os.getcwd())
+record = next(e for e in store["entries"] if e["key"] == f"kvctl/{name}/record")
+record = json.loads(base64.b64decode(record["value"]))
+print(f"kvctl/{name}/record: format {record['format']}, live {record['current']['tag']} "
+      f"({record['current']['keys']} keys, commit {record['current']['commit'][:7]})")
+for entry in record["history"]:
+    print(f"  earlier: {entry['tag']} published {entry['published']} by {entry['publisher']}")
+PY

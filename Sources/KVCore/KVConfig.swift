@@ -19,10 +19,23 @@ public struct KVConfig: Sendable, Equatable {
     public var logstashPipelines: [String] = []
     /// Keys that other repositories define, which templates here may read.
     public var externalKeys: [KeyGlob] = []
+    /// This repository's name in the store, under which its version record lives; nil means the
+    /// repository folder's name.
+    public var name: String?
+    /// Where kvctl keeps version records in the store, one folder per repository name.
+    public var metaPrefix = "kvctl/"
+    /// Key prefixes where a publish also deletes keys the version does not define, whoever wrote them.
+    public var prune: [String] = []
+    /// Keys written in a publish's last transaction, telling consumers everything else is there.
+    public var sentinels: [KeyGlob] = []
+    public var transaction = TransactionLimits()
+    /// Named Consul targets for `--env NAME`.
+    public var environments: [String: ConsulEnvironment] = [:]
 
     public init() {}
 
-    static let settings = ["root", "schemas", "tag-prefix", "max-value-size", "rules", "logstash-pipelines", "external-keys"]
+    static let settings = ["root", "schemas", "tag-prefix", "max-value-size", "rules", "logstash-pipelines", "external-keys",
+                           "name", "meta-prefix", "prune", "sentinels", "transaction", "environments"]
 
     /// Reads `kvctl.yaml` from a revision when it has one.
     public static func load(from source: SourceTree) throws -> (KVConfig, [Diagnostic]) {
@@ -84,7 +97,13 @@ private struct SettingsParser {
             case "tag-prefix": config.tagPrefix = tagPrefix(value) ?? config.tagPrefix
             case "max-value-size": config.maxValueSize = size(value) ?? config.maxValueSize
             case "rules": config.rules = list(value, name).compactMap { rule($0) }
-            case "logstash-pipelines": config.logstashPipelines = list(value, name).compactMap { prefix($0) }
+            case "logstash-pipelines": config.logstashPipelines = list(value, name).compactMap { prefix($0, "logstash-pipelines entry") }
+            case "name": config.name = repositoryName(value) ?? config.name
+            case "meta-prefix": config.metaPrefix = prefix(value, name) ?? config.metaPrefix
+            case "prune": config.prune = list(value, name).compactMap { prefix($0, "prune entry") }
+            case "sentinels": config.sentinels = list(value, name).compactMap { text($0, "sentinels entry") }.map(KeyGlob.init)
+            case "transaction": config.transaction = transaction(value) ?? config.transaction
+            case "environments": config.environments = environments(value)
             case "external-keys": config.externalKeys = list(value, name).compactMap { text($0, "external-keys entry") }.map(KeyGlob.init)
             default:
                 fail(keyNode, "unknown setting '\(name)'; expected one of \(KVConfig.settings.joined(separator: ", "))",
@@ -135,24 +154,86 @@ private struct SettingsParser {
     }
 
     /// Bytes as a number, or with a KiB/MiB suffix (`512KiB`).
-    private mutating func size(_ node: Node) -> Int? {
+    private mutating func size(_ node: Node, _ name: String = "max-value-size") -> Int? {
         let raw = (node.scalar?.string ?? "").replacingOccurrences(of: " ", with: "")
         let units = [("KiB", 1024), ("MiB", 1024 * 1024), ("", 1)]
         for (suffix, factor) in units where raw.hasSuffix(suffix) {
             if let number = Int(raw.dropLast(suffix.count)), number > 0 { return number * factor }
         }
-        fail(node, "'max-value-size': expected a size in bytes, or with KiB or MiB, like 524288 or 512KiB")
+        fail(node, "'\(name)': expected a size in bytes, or with KiB or MiB, like 524288 or 512KiB")
         return nil
     }
 
-    private mutating func prefix(_ node: Node) -> String? {
-        guard let raw = text(node, "logstash-pipelines entry") else { return nil }
+    private mutating func prefix(_ node: Node, _ name: String) -> String? {
+        guard let raw = text(node, name) else { return nil }
         let prefix = raw.hasSuffix("/") ? raw : raw + "/"
         if let problem = KeyRules.problem(with: String(prefix.dropLast())) {
             fail(node, "invalid key prefix '\(raw)': \(problem)")
             return nil
         }
         return prefix
+    }
+
+    /// One key segment: the record lives at `<meta-prefix><name>/record`.
+    private mutating func repositoryName(_ node: Node) -> String? {
+        guard let name = text(node, "name") else { return nil }
+        guard !name.contains("/"), KeyRules.problem(with: name) == nil else {
+            fail(node, "'name': expected one key segment without '/', like 'settings' or 'dashboards'")
+            return nil
+        }
+        return name
+    }
+
+    private mutating func transaction(_ node: Node) -> TransactionLimits? {
+        guard let fields = node.mapping else {
+            fail(node, "'transaction' must be a mapping like {max-operations: 64, max-bytes: 512KiB}")
+            return nil
+        }
+        var limits = TransactionLimits()
+        for (name, value) in fields {
+            switch name.scalar?.string ?? "" {
+            case "max-operations":
+                guard let count = value.scalar.flatMap({ Int($0.string) }), count > 1 else {
+                    fail(value, "'max-operations': expected a number of operations above 1, like 64")
+                    continue
+                }
+                limits.maxOperations = count
+            case "max-bytes": limits.maxBytes = size(value, "max-bytes") ?? limits.maxBytes
+            default:
+                fail(name, "unknown transaction setting '\(name.scalar?.string ?? "?")'; expected max-operations or max-bytes",
+                     rule: LoaderRules.configUnknownSetting)
+            }
+        }
+        return limits
+    }
+
+    private mutating func environments(_ node: Node) -> [String: ConsulEnvironment] {
+        guard let mapping = node.mapping else {
+            fail(node, "'environments' must be a mapping of names to {address, datacenter, token-file}")
+            return [:]
+        }
+        var environments: [String: ConsulEnvironment] = [:]
+        for (nameNode, value) in mapping {
+            guard let name = text(nameNode, "environment name"), let fields = value.mapping else {
+                fail(value, "an environment must be a mapping like {address: https://consul.example.com:8501, datacenter: dc1, token-file: ~/.consul-token}")
+                continue
+            }
+            var environment = ConsulEnvironment()
+            for (field, setting) in fields {
+                switch field.scalar?.string ?? "" {
+                case "address": environment.address = text(setting, "address")
+                case "datacenter": environment.datacenter = text(setting, "datacenter")
+                case "token-file": environment.tokenFile = text(setting, "token-file")
+                case "token":
+                    fail(field, "a token must not be written in the repository; put it in a file and name the file with 'token-file'")
+                default:
+                    fail(field, "unknown environment setting '\(field.scalar?.string ?? "?")'; expected address, datacenter or token-file",
+                         rule: LoaderRules.configUnknownSetting)
+                }
+            }
+            environments[name] = environment
+        }
+        return environments
     }
 
     private mutating func rule(_ node: Node) -> ContentRule? {

@@ -29,11 +29,15 @@ public struct EntryOptions: Sendable, Hashable {
     public var type: Located<String>?
     /// Why a secret-guard finding on this entry is a reviewed false positive.
     public var allowSecret: Located<String>?
+    /// Written in a publish's last transaction: the key tells consumers everything else is there.
+    public var sentinel: Bool
 
-    public init(schema: Located<String>? = nil, type: Located<String>? = nil, allowSecret: Located<String>? = nil) {
+    public init(schema: Located<String>? = nil, type: Located<String>? = nil, allowSecret: Located<String>? = nil,
+                sentinel: Bool = false) {
         self.schema = schema
         self.type = type
         self.allowSecret = allowSecret
+        self.sentinel = sentinel
     }
 }
 

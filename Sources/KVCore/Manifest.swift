@@ -15,7 +15,7 @@ struct ManifestEntry: Sendable {
 
 /// A parsed candidate file: a manifest with its entries, or data that merely has a YAML name.
 struct Manifest: Sendable {
-    static let fields = ["key", "value", "file", "schema", "type", "allow-secret"]
+    static let fields = ["key", "value", "file", "schema", "type", "allow-secret", "sentinel"]
 
     let path: String
     let isManifest: Bool
@@ -93,7 +93,8 @@ private struct EntryParser {
         }
         let location = YAMLDocument.location(of: keyNode, in: path)
         let options = EntryOptions(schema: text(fields["schema"], "schema"), type: text(fields["type"], "type"),
-                                   allowSecret: text(fields["allow-secret"], "allow-secret"))
+                                   allowSecret: text(fields["allow-secret"], "allow-secret"),
+                                   sentinel: flag(fields["sentinel"], "sentinel"))
         switch (fields["value"], fields["file"]) {
         case (nil, nil):
             error(at: item, rule: LoaderRules.manifestStructure, "the entry for '\(key.string)' has neither 'value' nor 'file'; expected exactly one")
@@ -125,6 +126,16 @@ private struct EntryParser {
             return nil
         }
         return Located(scalar.string, at: YAMLDocument.location(of: node, in: path))
+    }
+
+    /// An optional boolean field: `true` or `false`, anything else is reported and read as false.
+    private mutating func flag(_ node: Node?, _ name: String) -> Bool {
+        guard let node else { return false }
+        guard let text = node.scalar?.string, ["true", "false"].contains(text) else {
+            error(at: node, rule: LoaderRules.manifestStructure, "'\(name)' must be true or false")
+            return false
+        }
+        return text == "true"
     }
 
     private func describe(_ node: Node) -> String {

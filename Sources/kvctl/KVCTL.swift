@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 @main
-struct KVCTL: ParsableCommand {
+struct KVCTL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kvctl",
         abstract: "Versioned, validated, reversible releases of a Consul KV store from a git repository.",
@@ -12,14 +12,18 @@ struct KVCTL: ParsableCommand {
             Shell completions: kvctl --generate-completion-script bash|zsh|fish
             """,
         version: "0.1.0",
-        subcommands: [List.self, Get.self, Export.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self]
+        subcommands: [List.self, Get.self, Export.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self, Publish.self]
     )
 
     /// Maps errors to the documented exit codes: ArgumentParser's own usage errors would exit 64.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {

@@ -1,0 +1,113 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A Consul test double: a real HTTP/1.1 server on loopback serving the KV, txn and session API kvctl
+/// uses, with fault switches and request counters. A test tool, not a Consul: one datacenter, no
+/// blocking queries, no Raft.
+///
+/// ```swift
+/// let double = try await ConsulDouble.start()
+/// double.seed(["config/a": "1"])
+/// double.faults.failNext(count: 2, status: 500)
+/// // ... point a client at double.baseURL ...
+/// try await double.stop()
+/// ```
+public final class ConsulDouble: Sendable {
+    public let options: DoubleOptions
+    /// `http://127.0.0.1:PORT` without a trailing slash, or `unix:///path` on a socket.
+    public let baseURL: String
+    /// 0 on a Unix socket.
+    public let port: Int
+    public var faults: Faults { core.faults }
+    /// Advance it to make session TTLs and lock delays lapse without waiting.
+    public var clock: DoubleClock { core.clock }
+
+    private let core: DoubleCore
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+
+    private init(options: DoubleOptions, core: DoubleCore, group: MultiThreadedEventLoopGroup, channel: any Channel, port: Int) {
+        self.options = options
+        self.core = core
+        self.group = group
+        self.channel = channel
+        self.port = port
+        baseURL = options.unixSocketPath.map { "unix://\($0)" }
+            ?? "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)"
+    }
+
+    public static func start(_ options: DoubleOptions = DoubleOptions()) async throws -> ConsulDouble {
+        let core = DoubleCore(options: options)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            let bootstrap = ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(HTTPServerHandler(core: core))
+                    }
+                }
+            let channel =
+                if let path = options.unixSocketPath {
+                    try await bootstrap.bind(unixDomainSocketPath: path).get()
+                } else {
+                    try await bootstrap.bind(host: options.host, port: options.port).get()
+                }
+            let port = channel.localAddress?.port ?? 0
+            return ConsulDouble(options: options, core: core, group: group, channel: channel, port: port)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Closes the listener and every open connection.
+    public func stop() async throws {
+        try? await channel.close()
+        try await group.shutdownGracefully()
+    }
+
+    /// Every entry, sorted by key as Consul orders them.
+    public func snapshot() -> [DoubleEntry] {
+        let now = clock.now
+        return core.state.withLockedValue { state in
+            state.expireSessions(now: now)
+            return state.entries(under: "")
+        }
+    }
+
+    /// Writes `values` (UTF-8, flags 0) as one raft entry, as if a client had put them.
+    public func seed(_ values: [String: String]) {
+        seed(values.map { DoubleEntry(key: $0.key, value: Array($0.value.utf8)) })
+    }
+
+    /// Writes `entries` with their values and flags as one raft entry; their indexes are assigned.
+    public func seed(_ entries: [DoubleEntry]) {
+        core.state.withLockedValue { state in
+            state.write { state, index in
+                for entry in entries { state.seed(entry, at: index) }
+            }
+        }
+    }
+
+    /// The current raft index.
+    public var index: UInt64 { core.state.withLockedValue { $0.index } }
+
+    /// Live sessions' IDs.
+    public var sessionIDs: [String] {
+        let now = clock.now
+        return core.state.withLockedValue { state in
+            state.expireSessions(now: now)
+            return state.sessions.keys.sorted()
+        }
+    }
+
+    /// Every request received so far, faulted ones included.
+    public var requestCount: Int { core.requestCounts.total }
+    public var requestCounts: RequestCounts { core.requestCounts }
+    /// The last 1,000 requests, oldest first.
+    public var recentRequests: [RecordedRequest] { core.recentRequests }
+}

@@ -1,0 +1,78 @@
+import NIOConcurrencyHelpers
+
+/// Switches that make the double misbehave like a Consul under stress. Requests are numbered from 1
+/// in arrival order since the double started (`ConsulDouble.requestCount`).
+public final class Faults: Sendable {
+    enum Action: Sendable, Equatable {
+        case status(Int)
+        case drop
+    }
+
+    /// What happens to one request: an optional delay, then a failure, a dropped connection or the real answer.
+    struct Decision: Sendable {
+        var delay: Duration?
+        var action: Action?
+    }
+
+    private struct State {
+        var next: [Action] = []
+        var byNumber: [Int: Action] = [:]
+        var byPath: [(prefix: String, action: Action)] = []
+        var delay: Duration?
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    init() {}
+
+    /// The next `count` requests answer `status` (500 and 429 carry Consul's usual texts).
+    public func failNext(count: Int = 1, status: Int = 500) {
+        state.withLockedValue { $0.next += Array(repeating: .status(status), count: count) }
+    }
+
+    /// Request number `number` answers `status`.
+    public func failRequest(number: Int, status: Int = 500) {
+        state.withLockedValue { $0.byNumber[number] = .status(status) }
+    }
+
+    /// Every request whose path starts with `pathPrefix` (e.g. `/v1/txn`) answers `status` until `clear()`.
+    public func failEvery(pathPrefix: String, status: Int = 500) {
+        state.withLockedValue { $0.byPath.append((pathPrefix, .status(status))) }
+    }
+
+    /// The next `count` requests get their connection closed without any response.
+    public func dropNext(count: Int = 1) {
+        state.withLockedValue { $0.next += Array(repeating: .drop, count: count) }
+    }
+
+    /// Request number `number` gets its connection closed without any response.
+    public func dropRequest(number: Int) {
+        state.withLockedValue { $0.byNumber[number] = .drop }
+    }
+
+    /// Every response (faulted or not) waits `delay` first; nil stops delaying.
+    public func delayResponses(by delay: Duration?) {
+        state.withLockedValue { $0.delay = delay }
+    }
+
+    public func clear() {
+        state.withLockedValue { $0 = State() }
+    }
+
+    func decide(requestNumber: Int, path: String) -> Decision {
+        state.withLockedValue { state in
+            var action = state.byNumber.removeValue(forKey: requestNumber)
+            if action == nil, !state.next.isEmpty { action = state.next.removeFirst() }
+            if action == nil { action = state.byPath.first { path.hasPrefix($0.prefix) }?.action }
+            return Decision(delay: state.delay, action: action)
+        }
+    }
+
+    static func response(forStatus status: Int) -> DoubleResponse {
+        switch status {
+        case 429: .text(429, "rate limit exceeded, try again later or against a different server")
+        case 500: .text(500, "No cluster leader")
+        default: .text(status, "fault injected by the Consul double")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// `/v1/kv/<key>`: GET (plain, `recurse`, `keys` + `separator`, `raw`), PUT (`flags`, `cas`, `acquire`,
+/// `release`) and DELETE (`recurse`, `cas`).
+extension DoubleRouter {
+    func kv(_ request: DoubleRequest, key: String, state: inout DoubleState, now: ContinuousClock.Instant) -> DoubleResponse {
+        switch request.method {
+        case "GET": read(request, key: key, state: state)
+        case "PUT": put(request, key: key, state: &state, now: now)
+        case "DELETE": delete(request, key: key, state: &state, now: now)
+        default: .text(405, "method \(request.method) not allowed")
+        }
+    }
+
+    private func read(_ request: DoubleRequest, key: String, state: DoubleState) -> DoubleResponse {
+        if request.query["keys"] != nil {
+            let separator = request.query["separator"] ?? ""
+            var names: [String] = []
+            for entry in state.entries(under: key) {
+                var name = entry.key
+                if !separator.isEmpty, let range = name.dropFirst(key.count).range(of: separator) {
+                    name = String(name[..<range.upperBound])
+                }
+                if names.last != name { names.append(name) }
+            }
+            return names.isEmpty ? DoubleResponse.notFound.withConsulIndex(state.index) : .json(names).withConsulIndex(state.index)
+        }
+        if request.query["recurse"] != nil {
+            let entries = state.entries(under: key)
+            let index = entries.map(\.modifyIndex).max() ?? state.index
+            return entries.isEmpty
+                ? DoubleResponse.notFound.withConsulIndex(index) : .json(entries.map { EntryJSON(entry: $0) }).withConsulIndex(index)
+        }
+        guard let entry = state.entry(key) else { return DoubleResponse.notFound.withConsulIndex(state.index) }
+        if request.query["raw"] != nil {
+            return DoubleResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: entry.value)
+                .withConsulIndex(entry.modifyIndex)
+        }
+        return .json([EntryJSON(entry: entry)]).withConsulIndex(entry.modifyIndex)
+    }
+
+    private func put(_ request: DoubleRequest, key: String, state: inout DoubleState, now: ContinuousClock.Instant) -> DoubleResponse {
+        guard !key.isEmpty else { return .text(400, "Missing key name") }
+        guard request.body.count <= options.maxValueSize else {
+            return .text(413, Self.tooLarge(request.body.count, limit: options.maxValueSize, setting: "kv_max_value_size"))
+        }
+        if let denial = writeDenial(key) { return .text(403, denial) }
+        var op = KVOperation(verb: .set, key: key, value: request.body)
+        if let flags = request.query["flags"] {
+            guard let value = UInt64(flags) else { return .text(400, "Invalid flags: \(flags)") }
+            op.flags = value
+        }
+        if let session = request.query["acquire"] {
+            op.verb = .lock
+            op.session = session
+        } else if let session = request.query["release"] {
+            op.verb = .unlock
+            op.session = session
+        } else if let cas = request.query["cas"] {
+            guard let index = UInt64(cas) else { return .text(400, "Invalid cas index: \(cas)") }
+            op.verb = .cas
+            op.index = index
+        }
+        return write(op, state: &state, now: now)
+    }
+
+    private func delete(_ request: DoubleRequest, key: String, state: inout DoubleState, now: ContinuousClock.Instant) -> DoubleResponse {
+        var op = KVOperation(verb: .delete, key: key)
+        if request.query["recurse"] != nil {
+            op.verb = .deleteTree
+        } else if let cas = request.query["cas"] {
+            guard let index = UInt64(cas) else { return .text(400, "Invalid cas index: \(cas)") }
+            op.verb = .deleteCAS
+            op.index = index
+        }
+        guard !key.isEmpty || op.verb == .deleteTree else { return .text(400, "Missing key name") }
+        if let denial = writeDenial(key, tree: op.verb == .deleteTree) { return .text(403, denial) }
+        return write(op, state: &state, now: now)
+    }
+
+    /// A failed condition answers `false`; a request that cannot be served (an unknown session) answers 500.
+    private func write(_ op: KVOperation, state: inout DoubleState, now: ContinuousClock.Instant) -> DoubleResponse {
+        do {
+            _ = try state.write { (state, index) throws(OperationFailure) in try state.apply(op, at: index, now: now) }
+            return .bool(true)
+        } catch {
+            return error.kind == .conditionFailed ? .bool(false) : .text(500, error.message)
+        }
+    }
+
+    static func tooLarge(_ size: Int, limit: Int, setting: String) -> String {
+        "Request body(\(size) bytes) too large, max size: \(limit) bytes. "
+            + "See https://www.consul.io/docs/agent/options.html#\(setting)."
+    }
+}

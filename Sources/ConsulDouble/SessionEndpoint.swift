@@ -1,0 +1,66 @@
+import Foundation
+
+/// `/v1/session/`: create, renew, destroy, info and list.
+extension DoubleRouter {
+    func session(
+        _ request: DoubleRequest, route: Substring, state: inout DoubleState, now: ContinuousClock.Instant
+    ) -> DoubleResponse {
+        let parts = route.split(separator: "/", maxSplits: 1).map(String.init)
+        switch (request.method, parts.first ?? "", parts.count == 2 ? parts[1] : nil) {
+        case ("PUT", "create", nil):
+            return createSession(request, state: &state, now: now)
+        case ("PUT", "renew", let id?):
+            guard var session = state.sessions[id] else { return .text(404, "Session id '\(id)' not found") }
+            session.renew(now: now)
+            state.sessions[id] = session
+            return .json([SessionJSON(session)])
+        case ("PUT", "destroy", let id?):
+            state.write { state, index in state.invalidate(session: id, at: index, now: now) }
+            return .bool(true)
+        case ("GET", "info", let id?):
+            return .json(state.sessions[id].map { [SessionJSON($0)] } ?? []).withConsulIndex(state.index)
+        case ("GET", "list", nil):
+            let sessions = state.sessions.values.sorted { $0.createIndex < $1.createIndex }
+            return .json(sessions.map(SessionJSON.init)).withConsulIndex(state.index)
+        default:
+            return .text(404, "the Consul double does not serve \(request.method) /v1/session/\(route)")
+        }
+    }
+
+    private func createSession(_ request: DoubleRequest, state: inout DoubleState, now: ContinuousClock.Instant) -> DoubleResponse {
+        var body = SessionRequestJSON()
+        if !request.body.isEmpty {
+            do {
+                body = try JSONDecoder().decode(SessionRequestJSON.self, from: Data(request.body))
+            } catch {
+                return .text(400, "Request decode failed: \(error)")
+            }
+        }
+        guard let behavior = DoubleSession.Behavior(rawValue: body.Behavior ?? "release") else {
+            return .text(400, "Invalid Behavior setting \"\(body.Behavior ?? "")\"")
+        }
+        let ttlText = body.TTL ?? ""
+        var ttl: Duration?
+        if !ttlText.isEmpty {
+            guard let parsed = GoDuration.parse(ttlText) else { return .text(400, "Request decode failed: invalid TTL \"\(ttlText)\"") }
+            if parsed != .zero {
+                guard parsed >= .seconds(10), parsed <= .seconds(86_400) else {
+                    return .text(400, "Invalid Session TTL '\(ttlText)', must be between [10s=24h0m0s]")
+                }
+                ttl = parsed
+            }
+        }
+        guard let lockDelay = GoDuration.parse(body.LockDelay ?? "15s") else {
+            return .text(400, "Request decode failed: invalid LockDelay \"\(body.LockDelay ?? "")\"")
+        }
+        let id = UUID().uuidString.lowercased()
+        state.write { state, index in
+            var session = DoubleSession(
+                id: id, name: body.Name ?? "", behavior: behavior, ttlText: ttlText, ttl: ttl, lockDelay: lockDelay,
+                createIndex: index)
+            session.renew(now: now)
+            state.sessions[id] = session
+        }
+        return .json(["ID": id])
+    }
+}

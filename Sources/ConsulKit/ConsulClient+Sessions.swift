@@ -1,0 +1,80 @@
+import Foundation
+import NIOHTTP1
+
+/// What Consul does with a session's locked keys when the session ends.
+public enum SessionBehavior: String, Sendable {
+    case release, delete
+}
+
+/// Sessions and locks, kept minimal until the publish lock needs more.
+extension ConsulClient {
+    /// Creates a session and returns its ID. Consul requires a TTL between 10s and 24h and may let the
+    /// session live up to twice the TTL; renew well within it.
+    public func createSession(
+        name: String, ttl: Duration, behavior: SessionBehavior = .release, lockDelay: Duration = .seconds(15)
+    ) async throws -> String {
+        let request: [String: String] = [
+            "Name": name, "TTL": Self.goDuration(ttl), "Behavior": behavior.rawValue, "LockDelay": Self.goDuration(lockDelay),
+        ]
+        let path = "/v1/session/create"
+        let response = try await transport.send(.PUT, path: path, body: Array(try JSONEncoder().encode(request)))
+        guard response.status == 200 else { throw unexpected(response, .PUT, path: path) }
+        struct Created: Decodable { var ID: String }
+        guard let created = try? JSONDecoder().decode(Created.self, from: Data(response.body)) else {
+            throw invalidResponse(.PUT, path: path, "no session ID in \(response.text)")
+        }
+        return created.ID
+    }
+
+    /// Resets the session's TTL; throws `ConsulError.sessionNotFound` once it has expired or been destroyed.
+    public func renewSession(_ id: String) async throws {
+        let path = "/v1/session/renew/" + QueryEncoding.encode(id)
+        let response = try await transport.send(.PUT, path: path)
+        switch response.status {
+        case 200: return
+        case 404: throw ConsulError.sessionNotFound(id)
+        default: throw unexpected(response, .PUT, path: path)
+        }
+    }
+
+    /// Ends the session, which releases (or deletes) the keys it holds.
+    public func destroySession(_ id: String) async throws {
+        let path = "/v1/session/destroy/" + QueryEncoding.encode(id)
+        let response = try await transport.send(.PUT, path: path)
+        guard response.status == 200 else { throw unexpected(response, .PUT, path: path) }
+    }
+
+    /// Writes `value` and takes the key's lock for `session`; false when another session holds it
+    /// (or the key is within its lock delay).
+    public func acquire(key: String, value: [UInt8], session: String) async throws -> Bool {
+        try await lockWrite(key: key, value: value, query: ("acquire", session))
+    }
+
+    /// Writes `value` and frees the lock, as Consul's release does: the value is replaced, so pass the
+    /// one to keep. False when `session` does not hold the lock.
+    public func release(key: String, value: [UInt8], session: String) async throws -> Bool {
+        try await lockWrite(key: key, value: value, query: ("release", session))
+    }
+
+    private func lockWrite(key: String, value: [UInt8], query: (String, String)) async throws -> Bool {
+        let path = "/v1/kv/" + QueryEncoding.keyPath(key)
+        let response = try await transport.send(
+            .PUT, path: path, query: [(query.0, query.1)], body: value, contentType: "application/octet-stream")
+        switch response.status {
+        case 200:
+            switch response.text {
+            case "true": return true
+            case "false": return false
+            default: throw invalidResponse(.PUT, path: path, "expected true or false, got \(response.text)")
+            }
+        case 403: throw ConsulError.permissionDenied(keys: [key], message: response.text)
+        case 413: throw ConsulError.tooLarge(message: response.text)
+        default: throw unexpected(response, .PUT, path: path)
+        }
+    }
+
+    /// Go's duration syntax, in whole seconds: Consul parses TTLs and lock delays with it.
+    private static func goDuration(_ duration: Duration) -> String {
+        "\(duration.components.seconds)s"
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import KVCore
+
+/// Splits operations into `/v1/txn` requests within both limits: operation count and request body
+/// bytes, estimated from the JSON Consul receives (values are base64, 4/3 of their size). The `final`
+/// operations share the last transaction.
+public struct Batcher: Sendable {
+    public let limits: TransactionLimits
+    /// `{"KV":{"Verb":"delete-cas","Key":,"Value":"","Flags":<20 digits>,"Index":<20 digits>}},` and slack.
+    static let operationOverhead = 120
+    static let arrayOverhead = 2
+
+    public init(limits: TransactionLimits) {
+        self.limits = limits
+    }
+
+    public func transactions(_ regular: [StoreOperation], final: [StoreOperation]) throws(PublishError) -> [[StoreOperation]] {
+        var batches: [[StoreOperation]] = [], current: [StoreOperation] = [], bytes = Self.arrayOverhead
+        for operation in regular {
+            let size = try checkedSize(of: operation)
+            if current.count == limits.maxOperations || bytes + size > limits.maxBytes {
+                batches.append(current)
+                (current, bytes) = ([], Self.arrayOverhead)
+            }
+            current.append(operation)
+            bytes += size
+        }
+        var finalBytes = Self.arrayOverhead
+        for operation in final { finalBytes += try checkedSize(of: operation) }
+        guard final.count <= limits.maxOperations, finalBytes <= limits.maxBytes else {
+            throw PublishError("the sentinels and the version record go in one last transaction, but they need \(final.count) operations "
+                + "and about \(finalBytes / 1024) KiB, more than a transaction allows (\(limits.maxOperations) operations, "
+                + "\(limits.maxBytes / 1024) KiB); mark fewer sentinels or raise the transaction limits")
+        }
+        if !current.isEmpty && current.count + final.count <= limits.maxOperations
+            && bytes + finalBytes - Self.arrayOverhead <= limits.maxBytes {
+            current += final
+        } else {
+            if !current.isEmpty { batches.append(current) }
+            current = final
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
+
+    /// The operation's share of the request body, counting a `/` twice: Foundation's JSONEncoder
+    /// escapes it, in keys and in base64 alike.
+    public static func size(of operation: StoreOperation) -> Int {
+        switch operation {
+        case .set(let key, let value, _), .compareAndSet(let key, let value, _, _):
+            operationOverhead + escapedSize(jsonQuoted(key)) + escapedSize(Data(value).base64EncodedString())
+        case .compareAndDelete(let key, _), .delete(let key):
+            operationOverhead + escapedSize(jsonQuoted(key))
+        }
+    }
+
+    private static func escapedSize(_ text: String) -> Int {
+        text.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "/") ? 2 : 1) }
+    }
+
+    private func checkedSize(of operation: StoreOperation) throws(PublishError) -> Int {
+        let size = Self.size(of: operation)
+        guard size + Self.arrayOverhead <= limits.maxBytes else {
+            throw PublishError("\(operation.key) needs about \(size / 1024) KiB of transaction body (its value in base64), more than "
+                + "transaction.max-bytes (\(limits.maxBytes / 1024) KiB); raise Consul's txn_max_req_len and transaction.max-bytes together")
+        }
+        return size
+    }
+}
+
+extension StoreOperation {
+    public var key: String {
+        switch self {
+        case .set(let key, _, _), .compareAndSet(let key, _, _, _), .compareAndDelete(let key, _), .delete(let key): key
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// One key as a store holds it. `modifyIndex` is Consul's ModifyIndex (the local store keeps its own
+/// counter the same way), which conditional writes and deletes are checked against.
+public struct StoredEntry: Sendable, Hashable {
+    public let key: String
+    public let value: [UInt8]
+    public let flags: UInt64
+    public let modifyIndex: UInt64
+
+    public init(key: String, value: [UInt8], flags: UInt64, modifyIndex: UInt64) {
+        self.key = key
+        self.value = value
+        self.flags = flags
+        self.modifyIndex = modifyIndex
+    }
+}
+
+/// The operations a publish needs, with Consul's `/v1/txn` meaning: all of one transaction apply or none.
+public enum StoreOperation: Sendable, Hashable {
+    /// Write unconditionally (Consul verb `set`).
+    case set(key: String, value: [UInt8], flags: UInt64)
+    /// Write only if the key's ModifyIndex is `index`; 0 means "only if absent" (verb `cas`).
+    case compareAndSet(key: String, value: [UInt8], flags: UInt64, index: UInt64)
+    /// Delete only if the key's ModifyIndex is `index` (verb `delete-cas`).
+    case compareAndDelete(key: String, index: UInt64)
+    /// Delete unconditionally (verb `delete`).
+    case delete(key: String)
+}
+
+/// A transaction the store rolled back because a condition failed: nothing of it was applied.
+public struct TransactionConflict: Error, Sendable, CustomStringConvertible {
+    /// Position of the failing operation in the transaction, and the store's reason.
+    public let operationIndex: Int
+    public let reason: String
+
+    public init(operationIndex: Int, reason: String) {
+        self.operationIndex = operationIndex
+        self.reason = reason
+    }
+
+    public var description: String { "operation \(operationIndex) failed: \(reason)" }
+}
+
+/// Where published keys live: a Consul datacenter, or the local store in `.kvctl/`.
+public protocol KVStore: Sendable {
+    /// How the store is named to users in every command's first line, e.g. `Consul at http://127.0.0.1:8500`.
+    /// Never contains a token.
+    var description: String { get }
+    /// Every key under `prefix` ("" for all), sorted by key; empty when there is none.
+    func entries(under prefix: String) async throws -> [StoredEntry]
+    /// Applies all operations or none; throws `TransactionConflict` when a condition fails.
+    func apply(_ operations: [StoreOperation]) async throws
+}

@@ -1,0 +1,81 @@
+/// What the store holds that a plan needs: this repository's record and owned keys, the keys other
+/// repositories own, and the live entries of the keys involved.
+public struct LiveState: Sendable {
+    /// This repository's record, the entry holding it (its ModifyIndex conditions the next write) and
+    /// the keys it owns.
+    public struct Own: Sendable {
+        public let record: VersionRecord
+        public let entry: StoredEntry
+        public let keys: [String]
+    }
+
+    public let own: Own?
+    /// Chunk entries under this repository's `owned/` folder, referenced or left over, by id.
+    public let chunks: [String: StoredEntry]
+    /// Keys owned by other repositories' records, with the owner's name.
+    public let owners: [String: String]
+    /// Live entries of the keys the plan concerns, outside the meta prefix.
+    public let entries: [String: StoredEntry]
+}
+
+/// Reads the live state with one recursive read of the meta prefix, then one per prefix of
+/// `ReadPrefixes` over the version's keys, the owned keys and the prune prefixes.
+public struct LiveStateReader: Sendable {
+    public let store: any KVStore
+    public let layout: MetaLayout
+    public let name: String
+
+    public init(store: any KVStore, layout: MetaLayout, name: String) {
+        self.store = store
+        self.layout = layout
+        self.name = name
+    }
+
+    public func read(keys wanted: [String], prune: [String]) async throws -> LiveState {
+        var own: LiveState.Own?, chunks: [String: StoredEntry] = [:], owners: [String: String] = [:]
+        for (repository, meta) in try await metaEntries() {
+            let ownedChunks = meta.filter { $0.key.hasPrefix(layout.chunks(of: repository)) }
+            if repository == name {
+                chunks = Dictionary(ownedChunks.map { (String($0.key.dropFirst(layout.chunks(of: name).count)), $0) },
+                                    uniquingKeysWith: { first, _ in first })
+            }
+            guard let entry = meta.first(where: { $0.key == layout.record(of: repository) }) else { continue }
+            let record = try VersionRecord.decode(entry.value, key: entry.key)
+            let keys = try ownedKeys(of: record, named: repository, from: ownedChunks)
+            if repository == name {
+                own = LiveState.Own(record: record, entry: entry, keys: keys)
+            } else {
+                for key in keys { owners[key] = repository }
+            }
+        }
+        let relevant = Set(wanted).union(own?.keys ?? [])
+        let prefixes = ReadPrefixes.covering(relevant, prune: prune)
+        var entries: [String: StoredEntry] = [:]
+        for prefix in prefixes {
+            for entry in try await store.entries(under: prefix)
+            where !entry.key.hasPrefix(layout.prefix) && (relevant.contains(entry.key) || prune.contains { entry.key.hasPrefix($0) }) {
+                entries[entry.key] = entry
+            }
+        }
+        return LiveState(own: own, chunks: chunks, owners: owners, entries: entries)
+    }
+
+    /// The entries under the meta prefix, grouped by repository name.
+    private func metaEntries() async throws -> [String: [StoredEntry]] {
+        var byName: [String: [StoredEntry]] = [:]
+        for entry in try await store.entries(under: layout.prefix) {
+            if let (repository, _) = layout.split(entry.key) { byName[repository, default: []].append(entry) }
+        }
+        return byName
+    }
+
+    private func ownedKeys(of record: VersionRecord, named repository: String, from entries: [StoredEntry]) throws -> [String] {
+        let byKey = Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        return try record.owned.flatMap { id in
+            guard let chunk = byKey[layout.chunk(id, of: repository)] else {
+                throw StoreStateError("the version record of '\(repository)' lists \(layout.chunk(id, of: repository)), which is missing")
+            }
+            return OwnedKeyChunks.keys(in: chunk.value)
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import KVCore
+
+/// Decides what a publish writes, from the version, the live state and the settings. Ownership is by
+/// record: keys are deleted only when this repository's live record owns them (or they are under a
+/// `prune:` prefix) and the version no longer defines them; keys another repository's record owns are
+/// never written nor deleted.
+public struct Planner: Sendable {
+    public let settings: PublishSettings
+
+    public init(settings: PublishSettings) {
+        self.settings = settings
+    }
+
+    public func plan(_ request: PublishRequest, live: LiveState) throws(PublishError) -> PublishPlan {
+        guard let flags = VersionFlags(request.version)?.value else {
+            throw PublishError("\(request.version) does not fit the version encoding in Flags (at most 65535 per component)")
+        }
+        let layout = settings.layout
+        var changes: [PublishPlan.Change] = [], refusals: [PublishPlan.Refusal] = [], unchanged = 0
+        for wanted in request.keys {
+            if wanted.key.hasPrefix(layout.prefix) {
+                refusals.append(.init(key: wanted.key, description: "\(wanted.key) is under kvctl's meta prefix '\(layout.prefix)', where version records live"))
+            } else if let owner = live.owners[wanted.key] {
+                refusals.append(.init(key: wanted.key, description:
+                    "\(wanted.key) is owned by repository '\(owner)' (its record \(layout.record(of: owner))), so '\(request.name)' may not write it"))
+            }
+            switch live.entries[wanted.key] {
+            case nil: changes.append(.init(key: wanted.key, action: .create, old: nil, new: wanted.value, sentinel: wanted.sentinel, pruned: false))
+            case let old? where old.value != wanted.value:
+                changes.append(.init(key: wanted.key, action: .update, old: old, new: wanted.value, sentinel: wanted.sentinel, pruned: false))
+            default: unchanged += 1
+            }
+        }
+        let defined = Set(request.keys.map(\.key))
+        let owned = Set(live.own?.keys ?? [])
+        for (key, old) in live.entries where !defined.contains(key) && live.owners[key] == nil {
+            let pruned = settings.prune.contains { key.hasPrefix($0) }
+            guard owned.contains(key) || pruned else { continue }
+            changes.append(.init(key: key, action: .delete, old: old, new: nil, sentinel: false, pruned: !owned.contains(key)))
+        }
+        changes.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+
+        let chunks = OwnedKeyChunks.chunks(of: request.keys.map(\.key))
+        let alreadyPublished = live.own.map {
+            $0.record.current.version == request.publication.version && $0.record.current.commit == request.publication.commit
+                && $0.record.owned == chunks.map(\.id)
+        } ?? false
+        guard refusals.isEmpty, !(changes.isEmpty && alreadyPublished) else {
+            return PublishPlan(request: request, live: live.own?.record.current, changes: changes, unchanged: unchanged,
+                               refusals: refusals, transactions: [])
+        }
+
+        // Creates and updates before deletes, so consumers see new keys before old ones go; sentinels,
+        // the retired chunks and the record last, in one transaction.
+        var regular: [StoreOperation] = [], final: [StoreOperation] = []
+        for change in changes.filter({ $0.action != .delete }) + changes.filter({ $0.action == .delete }) {
+            let operation: StoreOperation = switch change.action {
+            case .create: .compareAndSet(key: change.key, value: change.new ?? [], flags: flags, index: 0)
+            case .update: .compareAndSet(key: change.key, value: change.new ?? [], flags: flags, index: change.old?.modifyIndex ?? 0)
+            case .delete: .compareAndDelete(key: change.key, index: change.old?.modifyIndex ?? 0)
+            }
+            if change.sentinel { final.append(operation) } else { regular.append(operation) }
+        }
+        let name = request.name
+        for chunk in chunks where live.chunks[chunk.id] == nil {
+            regular.append(.compareAndSet(key: layout.chunk(chunk.id, of: name), value: chunk.bytes, flags: flags, index: 0))
+        }
+        let kept = Set(chunks.map(\.id))
+        for (id, entry) in live.chunks.sorted(by: { $0.key < $1.key }) where !kept.contains(id) {
+            final.append(.compareAndDelete(key: entry.key, index: entry.modifyIndex))
+        }
+        let record = live.own?.record.succeeded(by: request.publication, owned: chunks.map(\.id))
+            ?? VersionRecord(name: name, current: request.publication, history: [], owned: chunks.map(\.id))
+        final.append(.compareAndSet(key: layout.record(of: name), value: record.encoded(), flags: flags,
+                                    index: live.own?.entry.modifyIndex ?? 0))
+
+        return PublishPlan(request: request, live: live.own?.record.current, changes: changes, unchanged: unchanged,
+                           refusals: [], transactions: try Batcher(limits: settings.limits).transactions(regular, final: final))
+    }
+}

@@ -1,0 +1,39 @@
+/// What a publish will do, computed from the version and the live state before anything is written.
+public struct PublishPlan: Sendable {
+    public enum Action: String, Sendable {
+        case create, update, delete
+    }
+
+    public struct Change: Sendable {
+        public let key: String
+        public let action: Action
+        /// The live entry an update or delete is conditioned on.
+        public let old: StoredEntry?
+        /// The value a create or update writes.
+        public let new: [UInt8]?
+        public let sentinel: Bool
+        /// A delete because the key is under a `prune:` prefix, not because this repository owned it.
+        public let pruned: Bool
+    }
+
+    /// A key the version defines that it must not write.
+    public struct Refusal: Sendable, CustomStringConvertible {
+        public let key: String
+        public let description: String
+    }
+
+    public let request: PublishRequest
+    /// What the store says this repository has published, if anything.
+    public let live: Publication?
+    /// Sorted by key.
+    public let changes: [Change]
+    public let unchanged: Int
+    public let refusals: [Refusal]
+    /// Empty when there is nothing to write (or when refusals stop the publish).
+    public let transactions: [[StoreOperation]]
+
+    public func count(_ action: Action) -> Int { changes.filter { $0.action == action }.count }
+    public var operations: Int { transactions.reduce(0) { $0 + $1.count } }
+    /// Whether applying the plan writes anything; a new version with identical keys still writes its record.
+    public var hasChanges: Bool { !transactions.isEmpty }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import KVCore
+
+/// One key of the version being published.
+public struct DesiredKey: Sendable, Hashable {
+    public let key: String
+    public let value: [UInt8]
+    /// Written in the last transaction (`sentinel: true` in the manifest or a `sentinels:` glob).
+    public let sentinel: Bool
+
+    public init(key: String, value: [UInt8], sentinel: Bool = false) {
+        self.key = key
+        self.value = value
+        self.sentinel = sentinel
+    }
+}
+
+/// A released version to publish under a repository's name.
+public struct PublishRequest: Sendable {
+    public let name: String
+    public let version: SemanticVersion
+    public let publication: Publication
+    /// Sorted by key.
+    public let keys: [DesiredKey]
+
+    public init(name: String, version: SemanticVersion, publication: Publication, keys: [DesiredKey]) {
+        self.name = name
+        self.version = version
+        self.publication = publication
+        self.keys = keys.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    }
+
+    /// The request for `tree` released as `tag` at `commit`.
+    public init(name: String, version: SemanticVersion, tag: String, commit: String, publisher: String, date: Date,
+                tree: KVTree, sentinels: [KeyGlob]) {
+        let keys = tree.entries.map { entry in
+            DesiredKey(key: entry.key, value: entry.value,
+                       sentinel: entry.options.sentinel || sentinels.contains { $0.matches(entry.key) })
+        }
+        let publication = Publication(version: version.description, tag: tag, commit: commit,
+                                      published: ISO8601DateFormatter().string(from: date), publisher: publisher,
+                                      keys: keys.count)
+        self.init(name: name, version: version, publication: publication, keys: keys)
+    }
+}
+
+/// The settings a publish follows, from `kvctl.yaml`.
+public struct PublishSettings: Sendable {
+    public var layout: MetaLayout
+    public var prune: [String]
+    public var limits: TransactionLimits
+
+    public init(layout: MetaLayout = MetaLayout(prefix: "kvctl/"), prune: [String] = [], limits: TransactionLimits = TransactionLimits()) {
+        self.layout = layout
+        self.prune = prune
+        self.limits = limits
+    }
+
+    public init(_ config: KVConfig) {
+        self.init(layout: MetaLayout(prefix: config.metaPrefix), prune: config.prune, limits: config.transaction)
+    }
+}
+
+/// A publish that cannot be planned as asked: the reason is the whole message.
+public struct PublishError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,73 @@
+/// How far an apply has got, reported after each transaction.
+public struct ApplyProgress: Sendable {
+    public let transactions: Int
+    public let totalTransactions: Int
+    public let operations: Int
+    public let totalOperations: Int
+    public let elapsed: Duration
+
+    public var operationsPerSecond: Double {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return seconds > 0 ? Double(operations) / seconds : 0
+    }
+}
+
+/// A transaction the store rolled back: what it was, and what had been applied before it.
+public struct PublishAborted: Error, Sendable, CustomStringConvertible {
+    public let transaction: Int
+    public let totalTransactions: Int
+    public let key: String
+    public let conflict: TransactionConflict
+    public let live: Publication?
+
+    public var description: String {
+        let stillLive = live.map { "the store still records \($0.tag) as live" } ?? "the store records no version as live yet"
+        let applied = transaction == 1 ? "nothing was written"
+            : "transactions 1–\(transaction - 1) were applied, the rest were not (the version record included), so \(stillLive)"
+        return "\(key) changed in the store after the plan read it (transaction \(transaction) of \(totalTransactions), \(conflict)); "
+            + "\(applied). Nothing was overwritten: run the publish again to plan against the new state"
+    }
+}
+
+/// Plans and applies publishes against any store.
+public struct Publisher: Sendable {
+    public let store: any KVStore
+    public let settings: PublishSettings
+
+    public init(store: any KVStore, settings: PublishSettings) {
+        self.store = store
+        self.settings = settings
+    }
+
+    public func plan(_ request: PublishRequest) async throws -> PublishPlan {
+        let live = try await LiveStateReader(store: store, layout: settings.layout, name: request.name)
+            .read(keys: request.keys.map(\.key), prune: settings.prune)
+        return try Planner(settings: settings).plan(request, live: live)
+    }
+
+    /// Applies the plan's transactions in order; a rolled-back transaction stops the publish.
+    public func apply(_ plan: PublishPlan, progress: (ApplyProgress) -> Void = { _ in }) async throws {
+        let clock = ContinuousClock(), start = clock.now
+        let total = plan.transactions.count, totalOperations = plan.operations
+        var operations = 0
+        for (position, transaction) in plan.transactions.enumerated() {
+            do {
+                try await store.apply(transaction)
+            } catch let conflict as TransactionConflict {
+                let key = transaction.indices.contains(conflict.operationIndex) ? transaction[conflict.operationIndex].key : "a key"
+                throw PublishAborted(transaction: position + 1, totalTransactions: total, key: key, conflict: conflict, live: plan.live)
+            }
+            operations += transaction.count
+            progress(ApplyProgress(transactions: position + 1, totalTransactions: total, operations: operations,
+                                   totalOperations: totalOperations, elapsed: clock.now - start))
+        }
+    }
+
+    /// The live entries of the keys this repository's record owns, and the record; empty when it has
+    /// published nothing.
+    public func liveEntries(of name: String) async throws -> (record: VersionRecord?, entries: [StoredEntry]) {
+        let live = try await LiveStateReader(store: store, layout: settings.layout, name: name).read(keys: [], prune: [])
+        let entries = (live.own?.keys ?? []).compactMap { live.entries[$0] }
+        return (live.own?.record, entries)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import KVCore
+import Publishing
+
+/// A publish plan for people (a diff-like list, coloured on a terminal) and for machines (JSON).
+struct PlanRendering {
+    let plan: PublishPlan
+    let colored: Bool
+
+    func text() -> String {
+        let request = plan.request, tag = request.publication.tag
+        var text = plan.live.map { "live: \($0.tag) (commit \($0.commit.prefix(7))), published \($0.published) by \($0.publisher)\n" }
+            ?? "live: nothing published yet as '\(request.name)'\n"
+        var bodies = ""
+        for change in plan.changes {
+            var line: String
+            switch change.action {
+            case .create: line = paint("+ \(change.key)", "32") + inline(change.new ?? [])
+            case .update:
+                line = paint("~ \(change.key)", "33")
+                if let old = change.old, let new = change.new, let oldText = ValueText.text(of: old.value), let newText = ValueText.text(of: new) {
+                    bodies += UnifiedDiff.render(old: oldText, new: newText, oldLabel: "live:\(change.key)", newLabel: "\(tag):\(change.key)")
+                        .split(separator: "\n", omittingEmptySubsequences: false).map { colorDiffLine(String($0)) }.joined(separator: "\n")
+                } else {
+                    line += " (\(TreeDiff.count(change.old?.value.count ?? 0, "byte")) -> \(TreeDiff.count(change.new?.count ?? 0, "byte")))"
+                }
+            case .delete: line = paint("- \(change.key)", "31") + (change.pruned ? " (pruned)" : "")
+            }
+            if change.sentinel { line += " (sentinel: written last)" }
+            text += line + "\n"
+        }
+        if !bodies.isEmpty { text += "\n" + bodies }
+        return text + summary() + "\n"
+    }
+
+    private func summary() -> String {
+        let counts = "\(plan.count(.create)) to create, \(plan.count(.update)) to update, \(plan.count(.delete)) to delete, \(plan.unchanged) unchanged"
+        guard plan.refusals.isEmpty else { return "plan: \(counts); refused" }
+        guard plan.hasChanges else { return "plan: no changes; \(plan.request.publication.tag) is live as tagged" }
+        return "plan: \(counts); \(TreeDiff.count(plan.transactions.count, "transaction")), \(TreeDiff.count(plan.operations, "operation"))"
+            + " (the version record included)"
+    }
+
+    /// A short one-line text value in full, anything else by size.
+    private func inline(_ value: [UInt8]) -> String {
+        if let text = ValueText.text(of: value), text.count <= 60, !text.contains("\n") { return " = \(text)" }
+        return " (\(TreeDiff.count(value.count, "byte")))"
+    }
+
+    private func colorDiffLine(_ line: String) -> String {
+        if line.hasPrefix("+++") || line.hasPrefix("---") { return paint(line, "1") }
+        if line.hasPrefix("+") { return paint(line, "32") }
+        if line.hasPrefix("-") { return paint(line, "31") }
+        if line.hasPrefix("@@") { return paint(line, "36") }
+        return line
+    }
+
+    private func paint(_ text: String, _ code: String) -> String {
+        colored && !text.isEmpty ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    struct Value: Encodable {
+        let size: Int
+        let sha256: String
+
+        init(_ bytes: [UInt8]) {
+            size = bytes.count
+            sha256 = SHA256.hex(bytes)
+        }
+    }
+
+    struct Change: Encodable {
+        let key: String
+        let action: String
+        let from: Value?
+        let to: Value?
+        let sentinel: Bool
+        let pruned: Bool
+    }
+
+    struct Report: Encodable {
+        let name: String
+        let version: String
+        let tag: String
+        let commit: String
+        let live: Publication?
+        let create: Int
+        let update: Int
+        let delete: Int
+        let unchanged: Int
+        let transactions: Int
+        let operations: Int
+        let changes: [Change]
+        let refusals: [String]
+        let applied: Bool
+    }
+
+    func report(applied: Bool) -> Report {
+        let publication = plan.request.publication
+        return Report(name: plan.request.name, version: publication.version, tag: publication.tag, commit: publication.commit,
+                      live: plan.live, create: plan.count(.create), update: plan.count(.update), delete: plan.count(.delete),
+                      unchanged: plan.unchanged, transactions: plan.transactions.count, operations: plan.operations,
+                      changes: plan.changes.map {
+                          Change(key: $0.key, action: $0.action.rawValue, from: $0.old.map { Value($0.value) },
+                                 to: $0.new.map(Value.init), sentinel: $0.sentinel, pruned: $0.pruned)
+                      },
+                      refusals: plan.refusals.map(\.description), applied: applied)
+    }
+}
+
+/// Apply progress on stderr: one rewritten line on a terminal (transactions done of total, keys per
+/// second), plain lines at every tenth of the way in a pipe. A single transaction shows nothing.
+struct ProgressDisplay {
+    let terminal: Bool
+
+    func show(_ progress: ApplyProgress) {
+        let total = progress.totalTransactions
+        guard total > 1 else { return }
+        let rate = Int(progress.operationsPerSecond.rounded())
+        let line = "applied \(progress.transactions)/\(total) transactions, \(progress.operations)/\(progress.totalOperations) operations, \(rate) keys/s"
+        if terminal {
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)\(progress.transactions == total ? "\n" : "")".utf8))
+        } else if progress.transactions == total || progress.transactions % max(1, total / 10) == 0 {
+            writeError("kvctl: " + line)
+        }
+    }
+}

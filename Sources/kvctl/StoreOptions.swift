@@ -1,0 +1,68 @@
+import ArgumentParser
+import ConsulKit
+import Foundation
+import KVCore
+import LocalStore
+import Publishing
+
+/// Which store a command talks to. Consul is used when something says where it is: `--consul`,
+/// `--env` or `CONSUL_HTTP_ADDR`; otherwise the local store in `.kvctl/` at the repository root.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Use the Consul named <name> under 'environments:' in kvctl.yaml.", valueName: "name"))
+    var env: String?
+
+    @Option(help: ArgumentHelp("Consul's address, like http://127.0.0.1:8500 (overrides CONSUL_HTTP_ADDR and --env's address).",
+                               valueName: "url"))
+    var consul: String?
+
+    @Option(help: ArgumentHelp("The Consul datacenter (overrides --env's datacenter).", valueName: "dc"))
+    var datacenter: String?
+
+    static let localNote = "(no Consul configured: set CONSUL_HTTP_ADDR, --consul or --env)"
+
+    /// Runs `body` with the store and how to name it in a command's first line; a Consul client is
+    /// shut down afterwards.
+    func withStore(config: KVConfig, repositoryRoot: URL, _ body: (any KVStore, String) async throws -> Void) async throws {
+        var environment: ConsulEnvironment?
+        if let env {
+            guard let named = config.environments[env] else {
+                let known = config.environments.keys.sorted()
+                throw usageError("no environment '\(env)' in \(KVConfig.fileName)"
+                    + (known.isEmpty ? "; add it under 'environments:'" : "; it defines \(known.joined(separator: ", "))"))
+            }
+            environment = named
+        }
+        let processEnvironment = ProcessInfo.processInfo.environment
+        guard consul != nil || environment != nil || !(processEnvironment["CONSUL_HTTP_ADDR"] ?? "").isEmpty else {
+            guard datacenter == nil else { throw usageError("--datacenter needs a Consul: pass --consul or --env, or set CONSUL_HTTP_ADDR") }
+            let store = LocalStore(repositoryRoot: repositoryRoot)
+            return try await body(store, "\(store.description) \(Self.localNote)")
+        }
+        let overrides = ConsulConfiguration.Overrides(
+            address: consul ?? environment?.address, datacenter: datacenter ?? environment?.datacenter,
+            tokenFile: environment?.tokenFile.map { resolve($0, in: repositoryRoot) })
+        let configuration: ConsulConfiguration
+        do {
+            configuration = try ConsulConfiguration.fromEnvironment(processEnvironment, overrides: overrides)
+        } catch {
+            throw usageError("\(error)")
+        }
+        try await ConsulClient.withClient(configuration) { client in try await body(client, client.description) }
+    }
+
+    /// `~/` is the home folder; a relative path is relative to the repository root.
+    private func resolve(_ path: String, in root: URL) -> String {
+        if path.hasPrefix("~/") { return NSHomeDirectory() + path.dropFirst() }
+        return path.hasPrefix("/") ? path : root.appendingPathComponent(path).path
+    }
+}
+
+/// The repository's name in the store: `name:` in kvctl.yaml, else the repository folder's name.
+func repositoryName(config: KVConfig, root: URL) throws -> String {
+    if let name = config.name { return name }
+    let folder = root.standardizedFileURL.lastPathComponent
+    guard !folder.contains("/"), KeyRules.problem(with: folder) == nil else {
+        throw refuse("the repository folder's name '\(folder)' cannot name it in the store; set 'name:' in \(KVConfig.fileName)")
+    }
+    return folder
+}

@@ -1,0 +1,53 @@
+import ConsulDouble
+import ConsulKit
+import Foundation
+import Testing
+
+/// ConsulKit's session and lock calls against the double.
+@Suite struct SessionClientTests {
+    @Test func aLockIsHeldReleasedAndLostWithItsSession() async throws {
+        try await withDouble { double, _ throws in
+            try await withClient(of: double) { consul throws in
+                let first = try await consul.createSession(name: "kvctl publish", ttl: .seconds(15), lockDelay: .zero)
+                let second = try await consul.createSession(name: "other", ttl: .seconds(15), lockDelay: .zero)
+                #expect(try await consul.acquire(key: "locks/publish", value: Array("me".utf8), session: first))
+                #expect(try await consul.acquire(key: "locks/publish", value: [], session: second) == false)
+                #expect(double.snapshot().first?.session == first)
+                #expect(try await consul.release(key: "locks/publish", value: [], session: second) == false)
+                #expect(try await consul.release(key: "locks/publish", value: Array("me".utf8), session: first))
+                #expect(double.snapshot().first?.session == nil)
+                #expect(double.snapshot().first?.value == Array("me".utf8))
+                #expect(try await consul.acquire(key: "locks/publish", value: [], session: second))
+                try await consul.destroySession(second)
+                #expect(double.snapshot().first?.session == nil)
+                try await consul.renewSession(first)
+            }
+        }
+    }
+
+    @Test func anExpiredSessionCannotBeRenewed() async throws {
+        try await withDouble { double, _ throws in
+            try await withClient(of: double) { consul throws in
+                let id = try await consul.createSession(name: "short", ttl: .seconds(10), behavior: .delete)
+                #expect(try await consul.acquire(key: "ephemeral", value: [1], session: id))
+                double.clock.advance(by: .seconds(21))
+                await #expect(throws: ConsulError.sessionNotFound(id)) { try await consul.renewSession(id) }
+                #expect(double.snapshot().isEmpty)
+            }
+        }
+    }
+
+    @Test func aMissingClientCertificateIsAConfigurationError() throws {
+        let configuration = try ConsulConfiguration.fromEnvironment([
+            "CONSUL_HTTP_ADDR": "https://127.0.0.1:8501",
+            "CONSUL_CLIENT_CERT": "/nonexistent/client.pem", "CONSUL_CLIENT_KEY": "/nonexistent/client-key.pem",
+        ])
+        do {
+            _ = try ConsulClient(configuration: configuration)
+            Issue.record("expected an error")
+        } catch {
+            #expect(String(describing: error).hasPrefix(
+                "invalid Consul configuration: cannot load the client certificate /nonexistent/client.pem or key /nonexistent/client-key.pem"))
+        }
+    }
+}
