@@ -22,6 +22,7 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --product kvctl
+	$(SWIFT) build -c release --product parser-bench
 
 # The CLI tests run the built binary, so build it before the suite.
 test: deps
