@@ -1,5 +1,3 @@
-import KVCore
-
 /// A check with a stable id, so teams can find its rationale and CI tools can group findings.
 public struct Rule: Sendable, Hashable {
     public let id: String
