@@ -6,7 +6,7 @@ import Snapshots
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the keys added, removed and changed between two revisions.",
+        abstract: "Compare two revisions key by key.",
         discussion: """
             'kvctl diff A B' compares two revisions. With only A, kvctl compares A with the working tree, \
             or with the index (--staged) or another revision (--at REV). Text values are shown as unified \

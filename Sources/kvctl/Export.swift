@@ -7,7 +7,7 @@ import Publishing
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the resolved tree as the JSON array that 'consul kv import' reads.",
+        abstract: "Write the tree as 'consul kv import' JSON.",
         discussion: """
             --live reads instead what this repository has published to the store (Consul, or the local store \
             .kvctl/), with the Flags kvctl wrote (the version each key last changed in).

@@ -4,7 +4,7 @@ import GitKit
 
 struct Hook: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Install or remove the pre-commit hook that validates what is staged.",
+        abstract: "Install or remove the pre-commit validation hook.",
         subcommands: [Install.self, Uninstall.self]
     )
 

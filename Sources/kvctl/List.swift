@@ -5,7 +5,7 @@ import KVCore
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls",
-        abstract: "List every resolved key with where it is defined and its size."
+        abstract: "List resolved keys with their manifest line and size."
     )
 
     @OptionGroup var source: RevisionOptions

@@ -13,7 +13,7 @@ import Snapshots
 
 struct Publish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Publish a released version to Consul (or the local store): plan, confirm, apply in transactions.",
+        abstract: "Publish a release to Consul or the local store.",
         discussion: """
             Reads VERSION from its release tag, never the working tree, and refuses it when it does not validate. \
             The plan lists the keys to create, update and delete: a key is deleted only when this repository's \

@@ -11,7 +11,7 @@ import Snapshots
 
 struct Release: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tag HEAD as the next semantic version, listing the keys changed since the last release.",
+        abstract: "Tag HEAD as the next semantic version.",
         discussion: """
             Requires committed content (no changes under the manifest and schema folders or kvctl.yaml) \
             that validates. Creates an annotated tag signed with user.name and user.email from git \

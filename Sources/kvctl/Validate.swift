@@ -6,7 +6,7 @@ import Validation
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check every key of a revision against its schemas and its consumer's rules."
+        abstract: "Check a revision against schemas and consumer rules."
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {

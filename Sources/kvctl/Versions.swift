@@ -6,7 +6,7 @@ import Snapshots
 
 struct Versions: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the releases in semantic-version order with date, commit, tagger and key count."
+        abstract: "List releases in semver order with date and key count."
     )
 
     @OptionGroup var location: RepositoryOptions
