@@ -11,9 +11,15 @@ struct ConsulResponse: Sendable {
     var status: Int
     var headers: HTTPHeaders
     var body: [UInt8]
-    var text: String
     /// Attempts spent to get it (more than 1 after retries).
     var attempts: Int
+    let secrets: [Secret]
+
+    /// The body as trimmed text with secrets redacted, for messages. Built only when asked for:
+    /// a recursive read of 10,000 keys answers megabytes that success never needs as text.
+    var text: String {
+        String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).redacting(secrets)
+    }
 }
 
 /// Sends requests to Consul over AsyncHTTPClient: builds URLs and headers, bounds every attempt by the
@@ -122,11 +128,8 @@ final class ConsulTransport: Sendable {
             let deadline = NIODeadline.now() + TimeAmount(configuration.connectTimeout + configuration.readTimeout)
             let response = try await client.execute(request, deadline: deadline)
             let body = try await response.body.collect(upTo: Self.maxResponseBytes)
-            let bytes = Array(body.readableBytesView)
-            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return ConsulResponse(
-                status: Int(response.status.code), headers: response.headers, body: bytes,
-                text: text.redacting(configuration.secrets), attempts: attempt)
+            return ConsulResponse(status: Int(response.status.code), headers: response.headers,
+                                  body: Array(body.readableBytesView), attempts: attempt, secrets: configuration.secrets)
         } catch let error as HTTPClientError where error == .connectTimeout {
             throw .timedOut(address: address, waitingFor: "connection", after: configuration.connectTimeout)
         } catch let error as HTTPClientError where error == .readTimeout || error == .deadlineExceeded {
