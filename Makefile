@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(PATH):/opt/swift/usr/bin
 RELEASE := .build/release/kvctl
 
-.PHONY: deps build release test demo bench install uninstall clean docs schemas
+.PHONY: deps build release test demo bench soak install uninstall clean docs schemas
 
 # libgit2 through pkg-config for the build; git and python3 for test fixtures and benchmarks.
 deps:
@@ -35,6 +35,11 @@ demo: release
 bench: release
 	$(SWIFT) build -c release --product consul-double
 	python3 bench/bench.py --kvctl $(RELEASE) --double .build/release/consul-double
+
+# SIGKILL kvctl part-way through publishes at least 50 times; every recovery must leave one version exactly.
+soak: release
+	$(SWIFT) build -c release --product consul-double
+	python3 bench/soak.py --kvctl $(RELEASE) --double .build/release/consul-double --trials $${TRIALS:-50}
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \

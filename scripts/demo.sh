@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole story on the sample tree, in a throwaway repository holding this project's kv/: validate,
-# release, publish, change, release, publish, read back. Publishing goes to the local store .kvctl/
-# (no Consul needed). Each step is printed before it runs.
+# release, publish, change, release, publish, read back, status, drift, roll back. Publishing goes to
+# the local store .kvctl/ (no Consul needed). Each step is printed before it runs.
 set -euo pipefail
 kvctl=$(realpath "${1:-.build/release/kvctl}")
 project=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,16 +67,26 @@ print(f"export --live {'equals' if same else 'DIFFERS FROM'} export --at v2.0.0:
       "(flags carry the version each key last changed in)")
 PY
 
-say "status and rollback come next; today: the releases, and the version record publish keeps"
-"$kvctl" versions
-python3 - <<'PY'
-import base64, json, os
-store = json.load(open(".kvctl/store.json"))
-name = os.path.basename(os.getcwd())
-record = next(e for e in store["entries"] if e["key"] == f"kvctl/{name}/record")
-record = json.loads(base64.b64decode(record["value"]))
-print(f"kvctl/{name}/record: format {record['format']}, live {record['current']['tag']} "
-      f"({record['current']['keys']} keys, commit {record['current']['commit'][:7]})")
-for entry in record["history"]:
-    print(f"  earlier: {entry['tag']} published {entry['published']} by {entry['publisher']}")
-PY
+step "$kvctl" versions
+step "$kvctl" status
+
+say "someone edits a key by hand, outside kvctl"
+python3 - <<'PY2'
+import base64, json
+path = ".kvctl/store.json"
+store = json.load(open(path))
+for entry in store["entries"]:
+    if entry["key"] == "config/payments/retry/max-attempts":
+        entry["value"] = base64.b64encode(b"9").decode()
+        entry["modify"] = store["index"] = store["index"] + 1
+open(path, "w").write(json.dumps(store))
+PY2
+say "$kvctl" status "# exits 3: drift"
+status=0
+"$kvctl" status || status=$?
+echo "(exit status $status)"
+say "$kvctl" rollback --yes "# refused: it would overwrite the hand edit"
+"$kvctl" rollback --yes || echo "(refused, exit status $?)"
+step "$kvctl" rollback --plan
+step "$kvctl" rollback --yes --force
+step "$kvctl" status

@@ -15,6 +15,7 @@ public actor LocalStore: KVStore {
     public static let folderName = ".kvctl"
     public nonisolated let description = "the local store \(LocalStore.folderName)/"
     private let folder: URL
+    nonisolated var folderURL: URL { folder }
     private var state = LocalStoreState()
     /// Identifies the file `state` was read from, to notice another process's writes.
     private var loadedStamp: FileStamp?
@@ -30,11 +31,15 @@ public actor LocalStore: KVStore {
         return state.entries(under: prefix)
     }
 
-    public func apply(_ operations: [StoreOperation]) async throws {
+    /// Creates `.kvctl/`, which ignores itself so that `git add -A` never stages the store.
+    func prepareFolder() throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        // The folder ignores itself, so `git add -A` never stages the store.
         let ignore = folder.appendingPathComponent(".gitignore")
         if !FileManager.default.fileExists(atPath: ignore.path) { try Data("*\n".utf8).write(to: ignore) }
+    }
+
+    public func apply(_ operations: [StoreOperation]) async throws {
+        try prepareFolder()
         let lock = open(folder.appendingPathComponent("store.lock").path, O_CREAT | O_RDWR, 0o644)
         guard lock >= 0 else { throw LocalStoreError("cannot open \(folder.path)/store.lock: \(String(cString: strerror(errno)))") }
         defer { close(lock) }

@@ -7,9 +7,20 @@ public struct LiveState: Sendable {
         public let record: VersionRecord
         public let entry: StoredEntry
         public let keys: [String]
+        /// What the last publish left in each owned key; empty for format 1 records.
+        public let stamps: [String: KeyStamp]
+    }
+
+    /// An unfinished publish: its journal, the entry holding it, and the stamps of the keys its target
+    /// version owns (nil until all of its chunks are written, which happens before any key is).
+    public struct Unfinished: Sendable {
+        public let journal: PublishJournal
+        public let entry: StoredEntry
+        public let target: [String: KeyStamp]?
     }
 
     public let own: Own?
+    public let unfinished: Unfinished?
     /// Chunk entries under this repository's `owned/` folder, referenced or left over, by id.
     public let chunks: [String: StoredEntry]
     /// Keys owned by other repositories' records, with the owner's name.
@@ -31,24 +42,11 @@ public struct LiveStateReader: Sendable {
         self.name = name
     }
 
+    /// The live state with the entries of `keys`, of the keys this repository owns or an unfinished
+    /// publish writes, and of the keys under `prune`.
     public func read(keys wanted: [String], prune: [String]) async throws -> LiveState {
-        var own: LiveState.Own?, chunks: [String: StoredEntry] = [:], owners: [String: String] = [:]
-        for (repository, meta) in try await metaEntries() {
-            let ownedChunks = meta.filter { $0.key.hasPrefix(layout.chunks(of: repository)) }
-            if repository == name {
-                chunks = Dictionary(ownedChunks.map { (String($0.key.dropFirst(layout.chunks(of: name).count)), $0) },
-                                    uniquingKeysWith: { first, _ in first })
-            }
-            guard let entry = meta.first(where: { $0.key == layout.record(of: repository) }) else { continue }
-            let record = try VersionRecord.decode(entry.value, key: entry.key)
-            let keys = try ownedKeys(of: record, named: repository, from: ownedChunks)
-            if repository == name {
-                own = LiveState.Own(record: record, entry: entry, keys: keys)
-            } else {
-                for key in keys { owners[key] = repository }
-            }
-        }
-        let relevant = Set(wanted).union(own?.keys ?? [])
+        let meta = try await readRecords()
+        let relevant = Set(wanted).union(meta.own?.keys ?? []).union(meta.unfinished?.target.map { Array($0.keys) } ?? [])
         let prefixes = ReadPrefixes.covering(relevant, prune: prune)
         var entries: [String: StoredEntry] = [:]
         for prefix in prefixes {
@@ -57,7 +55,42 @@ public struct LiveStateReader: Sendable {
                 entries[entry.key] = entry
             }
         }
-        return LiveState(own: own, chunks: chunks, owners: owners, entries: entries)
+        return LiveState(own: meta.own, unfinished: meta.unfinished, chunks: meta.chunks, owners: meta.owners, entries: entries)
+    }
+
+    /// The meta prefix alone, in one read: records, chunks and journal, with no key entries.
+    public func readRecords() async throws -> LiveState {
+        var own: LiveState.Own?, chunks: [String: StoredEntry] = [:], owners: [String: String] = [:]
+        var journalEntry: StoredEntry?
+        for (repository, meta) in try await metaEntries() {
+            let ownedChunks = meta.filter { $0.key.hasPrefix(layout.chunks(of: repository)) }
+            if repository == name {
+                chunks = Dictionary(ownedChunks.map { (String($0.key.dropFirst(layout.chunks(of: name).count)), $0) },
+                                    uniquingKeysWith: { first, _ in first })
+                journalEntry = meta.first { $0.key == layout.journal(of: name) }
+            }
+            guard let entry = meta.first(where: { $0.key == layout.record(of: repository) }) else { continue }
+            let record = try VersionRecord.decode(entry.value, key: entry.key)
+            let keys = try ownedKeys(of: record, named: repository, from: ownedChunks)
+            if repository == name {
+                own = LiveState.Own(record: record, entry: entry, keys: keys.map(\.key),
+                                    stamps: Dictionary(keys.compactMap { owned in owned.stamp.map { (owned.key, $0) } },
+                                                       uniquingKeysWith: { first, _ in first }))
+            } else {
+                for owned in keys { owners[owned.key] = repository }
+            }
+        }
+        var unfinished: LiveState.Unfinished?
+        if let journalEntry {
+            let journal = try PublishJournal.decode(journalEntry.value, key: journalEntry.key)
+            let targetChunks = journal.owned.compactMap { chunks[$0] }
+            let target = targetChunks.count == journal.owned.count
+                ? Dictionary(targetChunks.flatMap { OwnedKeyChunks.owned(in: $0.value) }.compactMap { owned in owned.stamp.map { (owned.key, $0) } },
+                             uniquingKeysWith: { first, _ in first })
+                : nil
+            unfinished = LiveState.Unfinished(journal: journal, entry: journalEntry, target: target)
+        }
+        return LiveState(own: own, unfinished: unfinished, chunks: chunks, owners: owners, entries: [:])
     }
 
     /// The entries under the meta prefix, grouped by repository name.
@@ -69,13 +102,13 @@ public struct LiveStateReader: Sendable {
         return byName
     }
 
-    private func ownedKeys(of record: VersionRecord, named repository: String, from entries: [StoredEntry]) throws -> [String] {
+    private func ownedKeys(of record: VersionRecord, named repository: String, from entries: [StoredEntry]) throws -> [OwnedKey] {
         let byKey = Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         return try record.owned.flatMap { id in
             guard let chunk = byKey[layout.chunk(id, of: repository)] else {
                 throw StoreStateError("the version record of '\(repository)' lists \(layout.chunk(id, of: repository)), which is missing")
             }
-            return OwnedKeyChunks.keys(in: chunk.value)
+            return OwnedKeyChunks.owned(in: chunk.value)
         }
     }
 }

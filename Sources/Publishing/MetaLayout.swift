@@ -1,6 +1,6 @@
 /// Where kvctl keeps its own keys: `<meta-prefix><name>/record` holds a repository's version record and
-/// `<meta-prefix><name>/owned/<id>` the chunks of the list of keys it owns. Other keys under a
-/// repository's folder (a lock, a journal) are left alone.
+/// `<meta-prefix><name>/owned/<id>` the chunks of the list of keys it owns, `<meta-prefix><name>/lock`
+/// the publish lock and `<meta-prefix><name>/journal` an unfinished publish.
 public struct MetaLayout: Sendable, Hashable {
     public let prefix: String
 
@@ -12,6 +12,8 @@ public struct MetaLayout: Sendable, Hashable {
     public func record(of name: String) -> String { folder(of: name) + "record" }
     public func chunks(of name: String) -> String { folder(of: name) + "owned/" }
     public func chunk(_ id: String, of name: String) -> String { chunks(of: name) + id }
+    public func lock(of name: String) -> String { folder(of: name) + "lock" }
+    public func journal(of name: String) -> String { folder(of: name) + "journal" }
 
     /// The repository a key under the prefix belongs to, and the rest of the key after its folder.
     func split(_ key: String) -> (name: String, rest: Substring)? {

@@ -32,7 +32,9 @@ public struct Planner: Sendable {
             }
         }
         let defined = Set(request.keys.map(\.key))
-        let owned = Set(live.own?.keys ?? [])
+        // Keys an unfinished publish already wrote are kvctl's too: a rollback deletes them.
+        let target = live.unfinished?.target ?? [:]
+        let owned = Set(live.own?.keys ?? []).union(target.filter { key, stamp in live.entries[key].map(stamp.matches) ?? false }.keys)
         for (key, old) in live.entries where !defined.contains(key) && live.owners[key] == nil {
             let pruned = settings.prune.contains { key.hasPrefix($0) }
             guard owned.contains(key) || pruned else { continue }
@@ -40,19 +42,33 @@ public struct Planner: Sendable {
         }
         changes.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
 
-        let chunks = OwnedKeyChunks.chunks(of: request.keys.map(\.key))
+        // What each key will hold once published: the drift baseline of the next publish.
+        let changed = Set(changes.filter { $0.action != .delete }.map(\.key))
+        let ownedKeys = request.keys.map { wanted in
+            OwnedKey(key: wanted.key, stamp: KeyStamp(value: wanted.value,
+                                                      flags: changed.contains(wanted.key) ? flags : live.entries[wanted.key]?.flags ?? flags))
+        }
+        let chunks = OwnedKeyChunks.chunks(of: ownedKeys)
+        let changing = Set(changes.map(\.key))
+        let drift = DriftDetector(prune: settings.prune).drift(in: live).filter { changing.contains($0.key) }
         let alreadyPublished = live.own.map {
             $0.record.current.version == request.publication.version && $0.record.current.commit == request.publication.commit
                 && $0.record.owned == chunks.map(\.id)
         } ?? false
-        guard refusals.isEmpty, !(changes.isEmpty && alreadyPublished) else {
-            return PublishPlan(request: request, live: live.own?.record.current, changes: changes, unchanged: unchanged,
-                               refusals: refusals, transactions: [])
+        func plan(_ transactions: [[StoreOperation]]) -> PublishPlan {
+            PublishPlan(request: request, live: live.own?.record.current, unfinished: live.unfinished?.journal, changes: changes,
+                        unchanged: unchanged, refusals: refusals, drift: drift, transactions: transactions)
         }
+        guard refusals.isEmpty, !(changes.isEmpty && alreadyPublished && live.unfinished == nil) else { return plan([]) }
 
-        // Creates and updates before deletes, so consumers see new keys before old ones go; sentinels,
-        // the retired chunks and the record last, in one transaction.
+        // The new chunks first, so an unfinished publish's target is readable before any key changes
+        // (see `PublishJournal`); creates and updates before deletes, so consumers see new keys before
+        // old ones go; sentinels, the retired chunks and the record last, in one transaction.
         var regular: [StoreOperation] = [], final: [StoreOperation] = []
+        let name = request.name
+        for chunk in chunks where live.chunks[chunk.id] == nil {
+            regular.append(.compareAndSet(key: layout.chunk(chunk.id, of: name), value: chunk.bytes, flags: flags, index: 0))
+        }
         for change in changes.filter({ $0.action != .delete }) + changes.filter({ $0.action == .delete }) {
             let operation: StoreOperation = switch change.action {
             case .create: .compareAndSet(key: change.key, value: change.new ?? [], flags: flags, index: 0)
@@ -60,10 +76,6 @@ public struct Planner: Sendable {
             case .delete: .compareAndDelete(key: change.key, index: change.old?.modifyIndex ?? 0)
             }
             if change.sentinel { final.append(operation) } else { regular.append(operation) }
-        }
-        let name = request.name
-        for chunk in chunks where live.chunks[chunk.id] == nil {
-            regular.append(.compareAndSet(key: layout.chunk(chunk.id, of: name), value: chunk.bytes, flags: flags, index: 0))
         }
         let kept = Set(chunks.map(\.id))
         for (id, entry) in live.chunks.sorted(by: { $0.key < $1.key }) where !kept.contains(id) {
@@ -73,8 +85,9 @@ public struct Planner: Sendable {
             ?? VersionRecord(name: name, current: request.publication, history: [], owned: chunks.map(\.id))
         final.append(.compareAndSet(key: layout.record(of: name), value: record.encoded(), flags: flags,
                                     index: live.own?.entry.modifyIndex ?? 0))
-
-        return PublishPlan(request: request, live: live.own?.record.current, changes: changes, unchanged: unchanged,
-                           refusals: [], transactions: try Batcher(limits: settings.limits).transactions(regular, final: final))
+        let journal = PublishJournal(name: name, from: live.own?.record.current, to: request.publication, owned: chunks.map(\.id),
+                                     transactions: 0, done: 0)
+        return plan(try JournaledBatches(limits: settings.limits, key: layout.journal(of: name), existing: live.unfinished?.entry)
+            .transactions(regular, final: final, journal: journal, flags: flags))
     }
 }

@@ -25,10 +25,15 @@ public struct PublishPlan: Sendable {
     public let request: PublishRequest
     /// What the store says this repository has published, if anything.
     public let live: Publication?
+    /// A publish that did not finish, which this plan completes or undoes.
+    public let unfinished: PublishJournal?
     /// Sorted by key.
     public let changes: [Change]
     public let unchanged: Int
     public let refusals: [Refusal]
+    /// Keys the plan would change or delete that were changed outside kvctl since the last publish:
+    /// applying overwrites them, so only `--force` may.
+    public let drift: [Drift]
     /// Empty when there is nothing to write (or when refusals stop the publish).
     public let transactions: [[StoreOperation]]
 

@@ -23,6 +23,11 @@ public struct PublishRequest: Sendable {
     /// Sorted by key.
     public let keys: [DesiredKey]
 
+    /// The same keys under another publication: an unfinished publish's, when resuming it.
+    public func publishing(as publication: Publication) -> PublishRequest {
+        PublishRequest(name: name, version: version, publication: publication, keys: keys)
+    }
+
     public init(name: String, version: SemanticVersion, publication: Publication, keys: [DesiredKey]) {
         self.name = name
         self.version = version
@@ -32,14 +37,14 @@ public struct PublishRequest: Sendable {
 
     /// The request for `tree` released as `tag` at `commit`.
     public init(name: String, version: SemanticVersion, tag: String, commit: String, publisher: String, date: Date,
-                tree: KVTree, sentinels: [KeyGlob]) {
+                tree: KVTree, sentinels: [KeyGlob], kind: PublicationKind = .publish) {
         let keys = tree.entries.map { entry in
             DesiredKey(key: entry.key, value: entry.value,
                        sentinel: entry.options.sentinel || sentinels.contains { $0.matches(entry.key) })
         }
         let publication = Publication(version: version.description, tag: tag, commit: commit,
                                       published: ISO8601DateFormatter().string(from: date), publisher: publisher,
-                                      keys: keys.count)
+                                      keys: keys.count, kind: kind)
         self.init(name: name, version: version, publication: publication, keys: keys)
     }
 }

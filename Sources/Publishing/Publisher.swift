@@ -29,6 +29,20 @@ public struct PublishAborted: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// A transaction that failed for another reason than a condition (the network, the store, ACLs): what
+/// had been applied before it. Whether the failed one applied is unknown only when an answer was lost;
+/// its conditions make replaying it safe either way.
+public struct PublishInterrupted: Error, Sendable, CustomStringConvertible {
+    public let transaction: Int
+    public let totalTransactions: Int
+    public let reason: String
+
+    public var description: String {
+        "transaction \(transaction) of \(totalTransactions) failed: \(reason); "
+            + (transaction == 1 ? "no earlier transaction was applied" : "transactions 1–\(transaction - 1) were applied")
+    }
+}
+
 /// Plans and applies publishes against any store.
 public struct Publisher: Sendable {
     public let store: any KVStore
@@ -56,6 +70,8 @@ public struct Publisher: Sendable {
             } catch let conflict as TransactionConflict {
                 let key = transaction.indices.contains(conflict.operationIndex) ? transaction[conflict.operationIndex].key : "a key"
                 throw PublishAborted(transaction: position + 1, totalTransactions: total, key: key, conflict: conflict, live: plan.live)
+            } catch {
+                throw PublishInterrupted(transaction: position + 1, totalTransactions: total, reason: "\(error)")
             }
             operations += transaction.count
             progress(ApplyProgress(transactions: position + 1, totalTransactions: total, operations: operations,

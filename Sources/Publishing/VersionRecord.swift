@@ -1,5 +1,10 @@
 import Foundation
 
+/// Why a version went live: published forward, or rolled back to.
+public enum PublicationKind: String, Codable, Sendable {
+    case publish, rollback
+}
+
 /// One publish: what was published, from where, when and by whom.
 public struct Publication: Codable, Sendable, Equatable {
     public var version: String
@@ -9,22 +14,27 @@ public struct Publication: Codable, Sendable, Equatable {
     public var published: String
     public var publisher: String
     public var keys: Int
+    /// Absent in format 1 records, which knew only publishes.
+    public var kind: PublicationKind?
 
-    public init(version: String, tag: String, commit: String, published: String, publisher: String, keys: Int) {
+    public init(version: String, tag: String, commit: String, published: String, publisher: String, keys: Int,
+                kind: PublicationKind = .publish) {
         self.version = version
         self.tag = tag
         self.commit = commit
         self.published = published
         self.publisher = publisher
         self.keys = keys
+        self.kind = kind
     }
 }
 
 /// A repository's record in the store, the JSON value of `<meta-prefix><name>/record`. Like Terraform's
 /// state it is what ownership is decided by: the keys listed in its `owned` chunks are the
-/// repository's. `history` is what a rollback reads. `format` changes when the shape does.
+/// repository's. `history` is what a rollback reads. `format` changes when the shape does: 2 added
+/// each owned key's stamp to the chunks and `kind` to publications.
 public struct VersionRecord: Codable, Sendable, Equatable {
-    public static let format = 1
+    public static let format = 2
     /// Publishes kept in `history`, besides the current one.
     public static let historyLimit = 20
 

@@ -8,11 +8,15 @@ struct KVCTL: AsyncParsableCommand {
         abstract: "Versioned, validated, reversible releases of a Consul KV store from a git repository.",
         discussion: """
             Exit status: 0 success; 1 invalid content, or a key that is not defined; \
-            2 usage error (bad arguments, unknown revision, not a repository).
+            2 usage error (bad arguments, unknown revision, not a repository); \
+            3 status found drift or an unfinished publish.
             Shell completions: kvctl --generate-completion-script bash|zsh|fish
             """,
         version: "0.1.0",
-        subcommands: [List.self, Get.self, Export.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self, Publish.self]
+        subcommands: [
+            List.self, Get.self, Export.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self, Publish.self,
+            Rollback.self, Status.self,
+        ]
     )
 
     /// Maps errors to the documented exit codes: ArgumentParser's own usage errors would exit 64.

@@ -30,6 +30,11 @@ struct PlanRendering {
             text += line + "\n"
         }
         if !bodies.isEmpty { text += "\n" + bodies }
+        if let unfinished = plan.unfinished { text += "\(unfinished.summary): this plan completes it\n" }
+        if !plan.drift.isEmpty {
+            text += paint("drift: \(TreeDiff.count(plan.drift.count, "key")) changed outside kvctl since the last publish would be overwritten:", "31")
+                + "\n" + plan.drift.map { "  \($0)\n" }.joined()
+        }
         return text + summary() + "\n"
     }
 
@@ -92,6 +97,7 @@ struct PlanRendering {
         let operations: Int
         let changes: [Change]
         let refusals: [String]
+        let drift: [String]
         let applied: Bool
     }
 
@@ -104,7 +110,7 @@ struct PlanRendering {
                           Change(key: $0.key, action: $0.action.rawValue, from: $0.old.map { Value($0.value) },
                                  to: $0.new.map(Value.init), sentinel: $0.sentinel, pruned: $0.pruned)
                       },
-                      refusals: plan.refusals.map(\.description), applied: applied)
+                      refusals: plan.refusals.map(\.description), drift: plan.drift.map(\.key), applied: applied)
     }
 }
 

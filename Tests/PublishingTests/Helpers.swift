@@ -26,3 +26,11 @@ func flags(_ version: String) -> UInt64 {
 func text(_ entry: StoredEntry?) -> String? {
     entry.map { String(decoding: $0.value, as: UTF8.self) }
 }
+
+/// Runs blocking work (a kvctl process) on a Dispatch thread, so it does not hold one of the few
+/// cooperative threads other suites' async tests, and their real-time clocks, depend on.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}

@@ -14,7 +14,7 @@ import Testing
         let entries = await store.entries
         #expect(entries["config/api/port"]?.flags == flags("1.0.0"))
         let record = try VersionRecord.decode(try #require(entries["kvctl/settings/record"]).value, key: "record")
-        #expect(record.format == 1)
+        #expect(record.format == 2)
         #expect(record.current.tag == "v1.0.0")
         #expect(record.history.isEmpty)
         let chunks = record.owned.compactMap { entries["kvctl/settings/owned/\($0)"] }
@@ -104,7 +104,10 @@ import Testing
         _ = try await publish(request("1.0.1", keys), to: store)
         let transactions = await store.transactions
         #expect(transactions.count == 1)
-        #expect(transactions.first?.map(\.key) == ["config/service-3/k3", "kvctl/settings/record"])
+        // The key, and its owned-key chunk (which holds the value's stamp) replaced.
+        let written = try #require(transactions.first).map(\.key)
+        #expect(written.filter { !$0.hasPrefix("kvctl/settings/owned/") } == ["config/service-3/k3", "kvctl/settings/record"])
+        #expect(written.count == 4)
     }
 
     @Test func aNewVersionWithTheSameKeysWritesOnlyItsRecord() async throws {

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Publishing
+
+/// The publish lock in Consul: a key acquired by a session with a TTL, renewed in the background while
+/// the lock is held. A holder that dies stops renewing, so its session lapses and the lock with it.
+final class ConsulSessionLock: HeldLock {
+    /// Consul's minimum is 10s and it may keep a session up to twice its TTL.
+    static let ttl: Duration = .seconds(15)
+    let client: ConsulClient
+    let key: String
+    let session: String
+    private let renewal: Task<Void, Never>
+
+    init(client: ConsulClient, key: String, session: String) {
+        self.client = client
+        self.key = key
+        self.session = session
+        renewal = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.ttl / 3)
+                guard !Task.isCancelled, (try? await client.renewSession(session)) != nil else { return }
+            }
+        }
+    }
+
+    /// Leaves an empty value behind: an empty lock key reads as free.
+    func release() async {
+        renewal.cancel()
+        _ = try? await client.release(key: key, value: [], session: session)
+        try? await client.destroySession(session)
+    }
+}
+
+extension ConsulClient: LockingStore {
+    public func tryLock(_ key: String, as holder: LockHolder) async throws -> Result<any HeldLock, LockBusy> {
+        try await tryLock(key, as: holder, breakingStale: true)
+    }
+
+    private func tryLock(_ key: String, as holder: LockHolder, breakingStale: Bool) async throws -> Result<any HeldLock, LockBusy> {
+        // No lock delay: every write is conditioned on the index it read, so a late holder cannot clobber anything.
+        let session = try await createSession(name: "kvctl \(holder.operation)", ttl: ConsulSessionLock.ttl, lockDelay: .zero)
+        var mine = holder
+        mine.session = session
+        let acquired: Bool
+        do {
+            acquired = try await acquire(key: key, value: mine.encoded(), session: session)
+        } catch {
+            try? await destroySession(session)
+            throw error
+        }
+        if acquired { return .success(ConsulSessionLock(client: self, key: key, session: session)) }
+        try? await destroySession(session)
+        let current = try await entries(under: key).first { $0.key == key }.flatMap { LockHolder.decode($0.value) }
+        // A holder on this host whose process is gone never releases: end its session rather than wait out the TTL.
+        if breakingStale, let current, let stale = current.session, current.holder.hasSuffix("@" + ProcessInfo.processInfo.hostName),
+           kill(current.pid, 0) != 0 && errno == ESRCH {
+            try await destroySession(stale)
+            return try await tryLock(key, as: holder, breakingStale: false)
+        }
+        return .failure(LockBusy(holder: current))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// Who holds a publish lock, the JSON value of `<meta-prefix><name>/lock` (or of the local store's
+/// lock file): enough for a waiting publisher to name them.
+public struct LockHolder: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// `user@host`.
+    public var holder: String
+    public var pid: Int32
+    /// ISO 8601, UTC.
+    public var since: String
+    /// What it is doing, e.g. `publish v1.2.0`.
+    public var operation: String
+    /// The Consul session holding the lock; nil in the local store.
+    public var session: String?
+
+    public init(holder: String, pid: Int32, since: String, operation: String, session: String? = nil) {
+        self.holder = holder
+        self.pid = pid
+        self.since = since
+        self.operation = operation
+        self.session = session
+    }
+
+    /// This process, about to do `operation`.
+    public static func current(_ operation: String) -> LockHolder {
+        let info = ProcessInfo.processInfo
+        let user = info.environment["USER"] ?? info.environment["LOGNAME"] ?? "unknown"
+        return LockHolder(holder: "\(user)@\(info.hostName)", pid: info.processIdentifier,
+                          since: ISO8601DateFormatter().string(from: Date()), operation: operation)
+    }
+
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(self)) ?? Data())
+    }
+
+    public static func decode(_ bytes: [UInt8]) -> LockHolder? {
+        try? JSONDecoder().decode(LockHolder.self, from: Data(bytes))
+    }
+
+    public var description: String { "\(holder) (pid \(pid), \(operation)) since \(since)" }
+}
+
+/// A lock this process holds until `release()`.
+public protocol HeldLock: Sendable {
+    func release() async
+}
+
+/// A store that serialises publishers: Consul with a session lock, the local store with a lock file.
+/// A holder that dies loses the lock (its session lapses, or the kernel drops its file lock).
+public protocol LockingStore: KVStore {
+    /// Takes the lock at `key` once, without waiting; `LockBusy` names the holder when someone else has it.
+    func tryLock(_ key: String, as holder: LockHolder) async throws -> Result<any HeldLock, LockBusy>
+}
+
+/// Someone else holds the lock.
+public struct LockBusy: Error, Sendable {
+    public let holder: LockHolder?
+    public init(holder: LockHolder?) { self.holder = holder }
+}
+
+/// The lock stayed taken for the whole `--lock-timeout`.
+public struct LockTimeout: Error, Sendable, CustomStringConvertible {
+    public let key: String
+    public let holder: LockHolder?
+    public let waited: Duration
+
+    public var description: String {
+        let seconds = Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+        return "another kvctl holds the lock \(key): \(holder?.description ?? "holder unknown"); gave up after waiting "
+            + "\(seconds.formatted(.number.precision(.fractionLength(0...1))))s (--lock-timeout)"
+    }
+}
+
+/// Waits for a store's publish lock, polling, until `timeout`.
+public struct PublishLock: Sendable {
+    public let store: any LockingStore
+    public let key: String
+    public var poll: Duration = .milliseconds(250)
+
+    public init(store: any LockingStore, key: String) {
+        self.store = store
+        self.key = key
+    }
+
+    /// `waiting` is called once, with the holder, when the lock is not free at first.
+    public func acquire(as holder: LockHolder, timeout: Duration, waiting: (LockHolder?) -> Void = { _ in }) async throws -> any HeldLock {
+        let clock = ContinuousClock(), deadline = clock.now + timeout
+        var announced = false
+        while true {
+            switch try await store.tryLock(key, as: holder) {
+            case .success(let lock): return lock
+            case .failure(let busy):
+                guard clock.now < deadline else { throw LockTimeout(key: key, holder: busy.holder, waited: timeout) }
+                if !announced { waiting(busy.holder) }
+                announced = true
+                try await Task.sleep(for: min(poll, deadline - clock.now))
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import GitKit
+import KVCore
+import Publishing
+import Snapshots
+
+/// The repository publish, rollback and status work from: its release tags, HEAD's settings (which
+/// say where the store is and what the repository is called there) and the trees of its releases.
+struct ReleaseSource {
+    let repository: Repository
+    let root: URL
+
+    init(directory: String) throws {
+        repository = try Repository(discovering: directory)
+        guard let workdir = repository.workdir else { throw usageError("a bare repository has no place for the local store; run kvctl in a clone") }
+        root = URL(fileURLWithPath: workdir)
+    }
+
+    /// HEAD's settings; only errors in kvctl.yaml itself stop the command.
+    func headConfig() throws -> KVConfig {
+        let head = try LoadedRevision(.commit("HEAD"), in: repository)
+        try report(head.diagnostics.filter { $0.location.file == KVConfig.fileName && $0.severity == .error })
+        return head.config
+    }
+
+    func name(_ config: KVConfig) throws -> String {
+        try repositoryName(config: config, root: root)
+    }
+
+    /// The release tagged `version` (`1.2.0` or `v1.2.0`), refused with its findings when it does not validate.
+    func release(_ version: String) throws -> LoadedRelease {
+        let tags = try ReleaseTags(repository: repository, prefix: try tagPrefix(in: repository))
+        guard let wanted = SemanticVersion(version) ?? SemanticVersion(version, prefix: tags.prefix) else {
+            throw usageError("'\(version)' is not a semantic version like 1.2.0")
+        }
+        guard let release = tags.releases.first(where: { $0.tag.name == tags.prefix + wanted.description }) else {
+            let known = tags.releases.map(\.tag.name)
+            throw usageError("no release tag \(tags.prefix + wanted.description)"
+                + (known.isEmpty ? "; create one with kvctl release" : "; the releases are \(known.joined(separator: ", "))"))
+        }
+        let revision = try LoadedRevision(.commit(release.commit.description), in: repository)
+        let findings = try revision.validationFindings().filter { $0.severity == .error }
+        if !findings.isEmpty { writeError("kvctl: error: refusing to publish \(release.tag.name): its content does not validate") }
+        try report(findings)
+        return LoadedRelease(release: release, revision: revision, publisher: publisher())
+    }
+
+    /// Who publishes, for the version record: git's identity, else the login.
+    private func publisher() -> String {
+        if let signature = try? repository.defaultSignature() { return "\(signature.name) <\(signature.email)>" }
+        return ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+    }
+}
+
+/// A validated release, ready to become a publish request.
+struct LoadedRelease {
+    let release: ReleaseTags.Release
+    let revision: LoadedRevision
+    let publisher: String
+
+    var tag: String { release.tag.name }
+    var settings: PublishSettings { PublishSettings(revision.config) }
+
+    func request(name: String, kind: PublicationKind) -> PublishRequest {
+        PublishRequest(name: name, version: release.version, tag: tag, commit: release.commit.description, publisher: publisher,
+                       date: Date(), tree: revision.loaded.tree, sentinels: revision.config.sentinels, kind: kind)
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import KVCore
+import Publishing
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the live version, its history and drift.",
+        discussion: """
+            Drift is an owned key whose value or Flags differ from what the last publish left (only keys written \
+            after the version record are hashed), an owned key that is gone, or a key under a 'prune:' prefix \
+            that no record owns. Settings (name, meta-prefix, prune) come from HEAD.
+            Exit status: 0 in sync; 3 drift, or an incomplete publish (so a cron job or CI can alert); 1 a store \
+            error; 2 bad arguments.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Output format: text or json.")
+    var output: OutputFormat = .text
+
+    @OptionGroup var location: RepositoryOptions
+
+    struct Report: Encodable {
+        struct Key: Encodable {
+            let key: String
+            let kind: String
+        }
+
+        let name: String
+        let store: String
+        let live: Publication?
+        let history: [Publication]
+        let unfinished: PublishJournal?
+        let drift: [Key]
+    }
+
+    func run() async throws {
+        let source = try ReleaseSource(directory: location.directory)
+        let config = try source.headConfig(), name = try source.name(config)
+        let settings = PublishSettings(config)
+        var alert = false
+        try await store.withStore(config: config, repositoryRoot: source.root) { target, targetName in
+            let live: LiveState
+            do {
+                live = try await LiveStateReader(store: target, layout: settings.layout, name: name).read(keys: [], prune: settings.prune)
+            } catch { throw refuse("\(error)") }
+            let drift = DriftDetector(prune: settings.prune).drift(in: live)
+            let report = Report(name: name, store: target.description, live: live.own?.record.current,
+                                history: live.own?.record.history ?? [], unfinished: live.unfinished?.journal,
+                                drift: drift.map { Report.Key(key: $0.key, kind: $0.kind.rawValue) })
+            if output == .json {
+                print(try jsonText(report))
+            } else {
+                writeError("kvctl: status of '\(name)' in \(targetName)")
+                print(text(report, drift: drift), terminator: "")
+            }
+            alert = !drift.isEmpty || live.unfinished != nil
+        }
+        if alert { throw ExitCode(3) }
+    }
+
+    private func text(_ report: Report, drift: [Drift]) -> String {
+        guard let live = report.live else {
+            return "live: nothing published yet as '\(report.name)'\n" + (report.unfinished.map { unfinishedLine($0) } ?? "")
+        }
+        var text = "live: \(line(live))\n"
+        if !report.history.isEmpty {
+            text += "history:\n" + report.history.map { "  \(line($0))\n" }.joined()
+        }
+        if let journal = report.unfinished { text += unfinishedLine(journal) }
+        text += drift.isEmpty ? "drift: none\n"
+            : "drift: \(TreeDiff.count(drift.count, "key")) changed outside kvctl since \(live.tag) was published:\n"
+                + drift.map { "  \($0)\n" }.joined()
+        return text
+    }
+
+    private func line(_ publication: Publication) -> String {
+        "\(publication.tag) (commit \(publication.commit.prefix(7))), \(publication.kind == .rollback ? "rolled back to" : "published") "
+            + "\(publication.published) by \(publication.publisher)"
+    }
+
+    private func unfinishedLine(_ journal: PublishJournal) -> String {
+        "\(journal.summary): kvctl publish --resume finishes it, kvctl rollback returns to \(journal.from?.tag ?? "the state before it")\n"
+    }
+}
