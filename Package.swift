@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["KVCore"]),
         // Consul's HTTP API as kvctl uses it (AsyncHTTPClient), configured like the consul CLI.
         .target(name: "ConsulKit", dependencies: [
-            "Publishing",
+            "Publishing", "KVCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

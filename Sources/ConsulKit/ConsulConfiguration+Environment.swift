@@ -1,21 +1,10 @@
 import Foundation
+import KVCore
 
 extension ConsulConfiguration {
-    /// What the command line says, which beats the environment.
-    public struct Overrides: Sendable, Hashable {
-        /// `--consul`: any form `CONSUL_HTTP_ADDR` accepts.
-        public var address: String?
-        /// `--datacenter`
-        public var datacenter: String?
-        /// A file holding the token; beats `CONSUL_HTTP_TOKEN_FILE` and `CONSUL_HTTP_TOKEN`.
-        public var tokenFile: String?
-
-        public init(address: String? = nil, datacenter: String? = nil, tokenFile: String? = nil) {
-            self.address = address
-            self.datacenter = datacenter
-            self.tokenFile = tokenFile
-        }
-    }
+    /// What the command line (`--consul`, `--datacenter`) or a `kvctl.yaml` environment says, which
+    /// beats the process environment; a token file beats `CONSUL_HTTP_TOKEN_FILE` and `CONSUL_HTTP_TOKEN`.
+    public typealias Overrides = ConsulEnvironment
 
     /// The configuration the consul CLI would use with this environment, then `overrides` applied.
     /// Empty variables count as unset, as in the consul CLI. Reads only the token file, if one is named.

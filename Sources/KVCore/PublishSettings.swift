@@ -12,7 +12,7 @@ public struct TransactionLimits: Sendable, Equatable {
 
 /// A named Consul in `kvctl.yaml` (`--env NAME`). The token itself never lives in the repository:
 /// only the path of a file holding it.
-public struct ConsulEnvironment: Sendable, Equatable {
+public struct ConsulEnvironment: Sendable, Hashable {
     public var address: String?
     public var datacenter: String?
     public var tokenFile: String?
