@@ -1,4 +1,5 @@
 import CLibGit2
+import Foundation
 
 /// An open repository. Owns its `git_repository` and frees it on deinit.
 /// Not thread-safe: use one instance per thread.
@@ -10,7 +11,8 @@ public final class Repository {
         LibGit2.ensureInitialized()
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
-        try check(git_repository_discover(&buffer, path, 0, nil), "not a git repository (or any parent up to /): \(path)")
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        try check(git_repository_discover(&buffer, path, 0, nil), "not a git repository (or any parent up to /): \(absolute)")
         var repo: OpaquePointer?
         try check(git_repository_open(&repo, buffer.ptr), "cannot open repository at \(path)")
         pointer = repo!
