@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import NIOConcurrencyHelpers
 import Publishing
 
 /// The publish lock in Consul: a key acquired by a session with a TTL, renewed in the background while
@@ -15,18 +16,27 @@ final class ConsulSessionLock: HeldLock {
     let key: String
     let session: String
     private let renewal: Task<Void, Never>
+    private let lost: NIOLockedValueBox<Bool>
 
-    init(client: ConsulClient, key: String, session: String) {
+    init(client: ConsulClient, key: String, session: String, renewEvery interval: Duration = ttl / 3) {
         self.client = client
         self.key = key
         self.session = session
+        let lost = NIOLockedValueBox(false)
+        self.lost = lost
         renewal = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: Self.ttl / 3)
-                guard !Task.isCancelled, (try? await client.renewSession(session)) != nil else { return }
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled else { return }
+                if (try? await client.renewSession(session)) == nil {
+                    lost.withLockedValue { $0 = true }
+                    return
+                }
             }
         }
     }
+
+    var isLost: Bool { lost.withLockedValue { $0 } }
 
     /// Leaves an empty value behind: an empty lock key reads as free.
     func release() async {

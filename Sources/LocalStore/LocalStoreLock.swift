@@ -15,6 +15,9 @@ final class LocalStoreLock: HeldLock {
         self.descriptor = descriptor
     }
 
+    /// The kernel keeps a file lock for as long as this process lives.
+    var isLost: Bool { false }
+
     func release() async {
         ftruncate(descriptor, 0)
         flock(descriptor, LOCK_UN)

@@ -44,6 +44,9 @@ public struct LockHolder: Codable, Sendable, Equatable, CustomStringConvertible 
 
 /// A lock this process holds until `release()`.
 public protocol HeldLock: Sendable {
+    /// True once the lock can no longer be vouched for (its Consul session could not be renewed):
+    /// another publisher may hold it now, so a publish must stop before its next transaction.
+    var isLost: Bool { get }
     func release() async
 }
 

@@ -59,12 +59,18 @@ public struct Publisher: Sendable {
         return try Planner(settings: settings).plan(request, live: live)
     }
 
-    /// Applies the plan's transactions in order; a rolled-back transaction stops the publish.
-    public func apply(_ plan: PublishPlan, progress: (ApplyProgress) -> Void = { _ in }) async throws {
+    /// Applies the plan's transactions in order; a rolled-back transaction stops the publish, and so
+    /// does losing `lock` (the journal then lets `--resume` or a rollback finish the job).
+    public func apply(_ plan: PublishPlan, holding lock: (any HeldLock)? = nil,
+                      progress: (ApplyProgress) -> Void = { _ in }) async throws {
         let clock = ContinuousClock(), start = clock.now
         let total = plan.transactions.count, totalOperations = plan.operations
         var operations = 0
         for (position, transaction) in plan.transactions.enumerated() {
+            if lock?.isLost == true {
+                throw PublishInterrupted(transaction: position + 1, totalTransactions: total,
+                                         reason: "the publish lock was lost (its session could not be renewed), so another publisher may hold it")
+            }
             do {
                 try await store.apply(transaction)
             } catch let conflict as TransactionConflict {

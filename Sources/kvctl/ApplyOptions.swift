@@ -59,7 +59,7 @@ struct ApplyOptions: ParsableArguments {
             let reader = LiveStateReader(store: store, layout: layout, name: name)
             let chosen: Target
             do { chosen = try await target(reader) } catch let error as ExitCode { throw error } catch { throw refuse("\(error)") }
-            try await apply(chosen, to: Publisher(store: store, settings: chosen.settings), finishing: finishing)
+            try await apply(chosen, to: Publisher(store: store, settings: chosen.settings), finishing: finishing, lock: lock)
         } catch {
             await lock?.release()
             throw error
@@ -67,7 +67,7 @@ struct ApplyOptions: ParsableArguments {
         await lock?.release()
     }
 
-    private func apply(_ target: Target, to publisher: Publisher, finishing: Bool) async throws {
+    private func apply(_ target: Target, to publisher: Publisher, finishing: Bool, lock: (any HeldLock)?) async throws {
         let tag = target.request.publication.tag, storeName = publisher.store.description
         let rollback = target.request.publication.kind == .rollback
         let verb = rollback ? "roll back to" : "publish", command = rollback ? "rollback" : "publish"
@@ -100,7 +100,7 @@ struct ApplyOptions: ParsableArguments {
         }
         if !yes { try confirm(phrase) }
         do {
-            try await publisher.apply(planned, progress: ProgressDisplay(terminal: isatty(2) == 1).show)
+            try await publisher.apply(planned, holding: lock, progress: ProgressDisplay(terminal: isatty(2) == 1).show)
         } catch {
             let recovery = planned.transactions.count > 1
                 ? "; the journal records how far it got: kvctl publish --resume finishes it, kvctl rollback returns to "

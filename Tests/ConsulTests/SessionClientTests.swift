@@ -1,5 +1,5 @@
 import ConsulDouble
-import ConsulKit
+@testable import ConsulKit
 import Foundation
 import Testing
 
@@ -21,6 +21,22 @@ import Testing
                 try await consul.destroySession(second)
                 #expect(double.snapshot().first?.session == nil)
                 try await consul.renewSession(first)
+            }
+        }
+    }
+
+    @Test func aPublishLockWhoseSessionEndsIsLost() async throws {
+        try await withDouble { double, _ throws in
+            try await withClient(of: double) { consul throws in
+                let session = try await consul.createSession(name: "kvctl publish", ttl: .seconds(15), lockDelay: .zero)
+                #expect(try await consul.acquire(key: "kvctl/app/lock", value: [], session: session))
+                let lock = ConsulSessionLock(client: consul, key: "kvctl/app/lock", session: session, renewEvery: .milliseconds(20))
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(!lock.isLost)
+                try await consul.destroySession(session)
+                for _ in 0..<100 where !lock.isLost { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(lock.isLost)
+                await lock.release()
             }
         }
     }

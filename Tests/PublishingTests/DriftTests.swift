@@ -122,3 +122,20 @@ struct FixtureIssue: Error {
     let message: String
     init(_ message: String) { self.message = message }
 }
+
+/// A lock that can no longer be vouched for stops a publish before its next transaction.
+@Suite struct LostLock {
+    final class Lost: HeldLock {
+        let isLost = true
+        func release() async {}
+    }
+
+    @Test func nothingIsWrittenOnceTheLockIsLost() async throws {
+        let store = MemoryStore()
+        let publisher = Publisher(store: store, settings: PublishSettings())
+        let plan = try await publisher.plan(request("1.0.0", ["config/a": "1"]))
+        let error = await #expect(throws: PublishInterrupted.self) { try await publisher.apply(plan, holding: Lost()) }
+        #expect(error?.description.contains("the publish lock was lost") == true)
+        #expect(await store.transactions.isEmpty)
+    }
+}
