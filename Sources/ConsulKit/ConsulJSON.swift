@@ -1,12 +1,13 @@
 import Foundation
 import Publishing
 
-/// An entry of `GET /v1/kv/...?recurse`; only what a `StoredEntry` needs.
+/// An entry of `GET /v1/kv/...`: what a `StoredEntry` needs, and the session holding its lock.
 struct KVEntryJSON: Decodable {
     var Key: String
     var Flags: UInt64
     var Value: String?
     var ModifyIndex: UInt64
+    var Session: String?
 }
 
 /// One `/v1/txn` operation.

@@ -47,6 +47,22 @@ final class ConsulSessionLock: HeldLock {
 }
 
 extension ConsulClient: LockingStore {
+    /// A lock is held while a session is attached to its key; a released or lapsed one keeps its value.
+    public func holder(of key: String) async throws -> LockHolder? {
+        let path = "/v1/kv/" + QueryEncoding.keyPath(key)
+        let response = try await transport.send(.GET, path: path, query: [])
+        guard response.status == 200 else {
+            if response.status == 404 { return nil }
+            throw invalidResponse(.GET, path: path, "status \(response.status): \(response.text)")
+        }
+        guard let entry = try? JSONDecoder().decode([KVEntryJSON].self, from: Data(response.body)).first,
+              let session = entry.Session else { return nil }
+        var holder = entry.Value.flatMap { Data(base64Encoded: $0) }.flatMap { LockHolder.decode(Array($0)) }
+            ?? LockHolder(holder: "unknown", pid: 0, since: "unknown", operation: "unknown")
+        holder.session = session
+        return holder
+    }
+
     public func tryLock(_ key: String, as holder: LockHolder) async throws -> Result<any HeldLock, LockBusy> {
         try await tryLock(key, as: holder, breakingStale: true)
     }

@@ -26,6 +26,19 @@ final class LocalStoreLock: HeldLock {
 }
 
 extension LocalStore: LockingStore {
+    /// Probes the file lock: taking it at once means nobody holds it.
+    public func holder(of key: String) async throws -> LockHolder? {
+        let path = folderURL.appendingPathComponent("publish.lock").path
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return nil
+        }
+        return (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { LockHolder.decode(Array($0)) }
+    }
+
     public func tryLock(_ key: String, as holder: LockHolder) async throws -> Result<any HeldLock, LockBusy> {
         try prepareFolder()
         let path = folderURL.appendingPathComponent("publish.lock").path

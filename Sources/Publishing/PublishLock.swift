@@ -55,6 +55,8 @@ public protocol HeldLock: Sendable {
 public protocol LockingStore: KVStore {
     /// Takes the lock at `key` once, without waiting; `LockBusy` names the holder when someone else has it.
     func tryLock(_ key: String, as holder: LockHolder) async throws -> Result<any HeldLock, LockBusy>
+    /// Who holds the lock at `key` right now, without taking it; nil when it is free.
+    func holder(of key: String) async throws -> LockHolder?
 }
 
 /// Someone else holds the lock.

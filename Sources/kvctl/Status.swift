@@ -33,6 +33,8 @@ struct Status: AsyncParsableCommand {
         let live: Publication?
         let history: [Publication]
         let unfinished: PublishJournal?
+        /// Who holds the publish lock now; nil when it is free.
+        let lock: LockHolder?
         let drift: [Key]
     }
 
@@ -42,13 +44,14 @@ struct Status: AsyncParsableCommand {
         let settings = PublishSettings(config)
         var alert = false
         try await store.withStore(config: config, repositoryRoot: source.root) { target, targetName in
-            let live: LiveState
+            let live: LiveState, lock: LockHolder?
             do {
                 live = try await LiveStateReader(store: target, layout: settings.layout, name: name).read(keys: [], prune: settings.prune)
+                lock = try await (target as? any LockingStore)?.holder(of: settings.layout.lock(of: name))
             } catch { throw refuse("\(error)") }
             let drift = DriftDetector(prune: settings.prune).drift(in: live)
             let report = Report(name: name, store: target.description, live: live.own?.record.current,
-                                history: live.own?.record.history ?? [], unfinished: live.unfinished?.journal,
+                                history: live.own?.record.history ?? [], unfinished: live.unfinished?.journal, lock: lock,
                                 drift: drift.map { Report.Key(key: $0.key, kind: $0.kind.rawValue) })
             if output == .json {
                 print(try jsonText(report))
@@ -70,6 +73,7 @@ struct Status: AsyncParsableCommand {
             text += "history:\n" + report.history.map { "  \(line($0))\n" }.joined()
         }
         if let journal = report.unfinished { text += unfinishedLine(journal) }
+        text += "lock: " + (report.lock.map { "held by \($0)" } ?? "free") + "\n"
         text += drift.isEmpty ? "drift: none\n"
             : "drift: \(TreeDiff.count(drift.count, "key")) changed outside kvctl since \(live.tag) was published:\n"
                 + drift.map { "  \($0)\n" }.joined()

@@ -1,6 +1,7 @@
 import ConsulDouble
 @testable import ConsulKit
 import Foundation
+import Publishing
 import Testing
 
 /// ConsulKit's session and lock calls against the double.
@@ -37,6 +38,23 @@ import Testing
                 for _ in 0..<100 where !lock.isLost { try await Task.sleep(for: .milliseconds(20)) }
                 #expect(lock.isLost)
                 await lock.release()
+            }
+        }
+    }
+
+    @Test func theHolderIsNamedOnlyWhileASessionHoldsTheLock() async throws {
+        try await withDouble { double, _ throws in
+            try await withClient(of: double) { consul throws in
+                let holder = LockHolder(holder: "ada@build-7", pid: 4711, since: "2026-11-25T10:00:00Z", operation: "publish v1.2.0")
+                #expect(try await consul.holder(of: "kvctl/app/lock") == nil)
+                guard case .success(let lock) = try await consul.tryLock("kvctl/app/lock", as: holder) else {
+                    Issue.record("the free lock was not taken")
+                    return
+                }
+                let named = try #require(try await consul.holder(of: "kvctl/app/lock"))
+                #expect(named.holder == "ada@build-7" && named.operation == "publish v1.2.0" && named.session != nil)
+                await lock.release()
+                #expect(try await consul.holder(of: "kvctl/app/lock") == nil)
             }
         }
     }

@@ -43,3 +43,21 @@ import Testing
         }
     }
 }
+
+@Suite struct LockHolders {
+    let holder = LockHolder(holder: "ada@build-7", pid: 4711, since: "2026-11-25T10:00:00Z", operation: "publish v1.2.0")
+
+    @Test func theLocalStoreNamesTheHolderOnlyWhileTheLockIsHeld() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("kvctl-lock-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let store = LocalStore(repositoryRoot: root)
+        #expect(try await store.holder(of: "kvctl/app/lock") == nil)
+        guard case .success(let lock) = try await store.tryLock("kvctl/app/lock", as: holder) else {
+            Issue.record("the free lock was not taken")
+            return
+        }
+        #expect(try await store.holder(of: "kvctl/app/lock") == holder)
+        await lock.release()
+        #expect(try await store.holder(of: "kvctl/app/lock") == nil)
+    }
+}

@@ -51,7 +51,7 @@ import TestSupport
         #expect(status.standardOutput.contains("published "))
         #expect(status.standardOutput.contains("by Fixture Tagger <fixture@example.com>"))
         #expect(status.standardOutput.contains("history:\n  v1.0.0 (commit "))
-        #expect(status.standardOutput.hasSuffix("drift: none\n"))
+        #expect(status.standardOutput.hasSuffix("lock: free\ndrift: none\n"))
     }
 
     @Test func rollbackWithNoVersionReturnsToThePreviousOneAndSaysSoInTheHistory() async throws {
