@@ -16,7 +16,14 @@ struct DoubleRouter: Sendable {
             return session(request, route: path.dropFirst("/v1/session/".count), state: &state, now: now)
         }
         if path == "/v1/status/leader", request.method == "GET" { return .json("127.0.0.1:8300") }
+        if path == "/v1/acl/token/self", request.method == "GET" { return tokenSelf() }
         return .text(404, "the Consul double does not serve \(request.method) \(path)")
+    }
+
+    /// ACLs are on when the double has a token or write rules; Consul answers 401 when they are off.
+    private func tokenSelf() -> DoubleResponse {
+        guard options.token != nil || !options.deniedWritePrefixes.isEmpty else { return .text(401, "ACL support disabled") }
+        return .json(["AccessorID": Self.accessorID, "Description": "the Consul double's token"])
     }
 
     private func authorized(_ request: DoubleRequest) -> Bool {

@@ -91,3 +91,26 @@ extension ConsulClient: LockingStore {
         return .failure(LockBusy(holder: current))
     }
 }
+
+extension ConsulClient: WriteAccessChecking {
+    /// One probe transaction per planned one: compare-and-set on an index Consul never reaches. Consul
+    /// checks every operation's ACL rights before running any, so a refusal names the keys; otherwise
+    /// the first compare fails and the transaction rolls back. Skipped when ACLs are off.
+    public func checkWriteAccess(_ groups: [[String]]) async throws {
+        guard try await aclEnabled() else { return }
+        for keys in groups where !keys.isEmpty {
+            do {
+                try await apply(keys.map { .compareAndSet(key: $0, value: [], flags: 0, index: .max) })
+                throw invalidResponse(.PUT, path: "/v1/txn", "a write-access probe was applied")
+            } catch is TransactionConflict {
+                continue
+            }
+        }
+    }
+
+    /// Consul answers 401 "ACL support disabled" when ACLs are off; any other answer means they are on.
+    func aclEnabled() async throws -> Bool {
+        let response = try await transport.send(.GET, path: "/v1/acl/token/self")
+        return !(response.status == 401 || response.text.contains("ACL support disabled"))
+    }
+}

@@ -105,3 +105,11 @@ public struct PublishLock: Sendable {
         }
     }
 }
+
+/// A store with access rules that can refuse a write part-way through a multi-transaction publish.
+/// Checking every planned key first keeps "nothing written" true when the token lacks a right.
+public protocol WriteAccessChecking: KVStore {
+    /// Throws the store's permission error, naming the keys, when any of them may not be written;
+    /// writes nothing. `groups` are the keys of each planned transaction.
+    func checkWriteAccess(_ groups: [[String]]) async throws
+}

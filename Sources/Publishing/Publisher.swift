@@ -59,6 +59,13 @@ public struct Publisher: Sendable {
         return try Planner(settings: settings).plan(request, live: live)
     }
 
+    /// Before a publish of several transactions, asks a store with access rules whether every planned
+    /// key may be written, so a missing right refuses the publish before anything is written.
+    public func checkWriteAccess(_ plan: PublishPlan) async throws {
+        guard plan.transactions.count > 1, let checking = store as? any WriteAccessChecking else { return }
+        try await checking.checkWriteAccess(plan.transactions.map { $0.map(\.key) })
+    }
+
     /// Applies the plan's transactions in order; a rolled-back transaction stops the publish, and so
     /// does losing `lock` (the journal then lets `--resume` or a rollback finish the job).
     public func apply(_ plan: PublishPlan, holding lock: (any HeldLock)? = nil,

@@ -99,6 +99,7 @@ struct ApplyOptions: ParsableArguments {
             return
         }
         if !yes { try confirm(phrase) }
+        do { try await publisher.checkWriteAccess(planned) } catch { throw refuse("refusing to \(verb) \(tag), nothing was written: \(error)") }
         do {
             try await publisher.apply(planned, holding: lock, progress: ProgressDisplay(terminal: isatty(2) == 1).show)
         } catch {

@@ -61,8 +61,9 @@ import TestSupport
         #expect(values == Self.values("a") || values == Self.values("b"), "one version whole, nothing interleaved")
     }
 
-    /// A key of the first transaction, and the meta prefix (where the lock is taken first).
-    @Test(arguments: [("config/svc/k0", "config/svc/k0"), ("kvctl/", "kvctl/settings/lock")])
+    /// A key of the first transaction, one of a later transaction (found by the write-access check
+    /// before anything is written), and the meta prefix (where the lock is taken first).
+    @Test(arguments: [("config/svc/k0", "config/svc/k0"), ("config/svc/k99", "config/svc/k99"), ("kvctl/", "kvctl/settings/lock")])
     func aclDeniedNamesTheKeyAndWritesNothing(denied: String, named: String) async throws {
         let double = try await ConsulDouble.start(DoubleOptions(deniedWritePrefixes: [denied]))
         let result = try await run(["publish", "1.0.0", "--yes"], double)
