@@ -233,21 +233,7 @@ extension Parser {
         skipCS()
         var arguments: [LogstashRValue] = []
         if let first = parseRValue() {
-            arguments.append(first)
-            while true {
-                let save = pos
-                skipCS()
-                guard literal(",", .comma) else {
-                    pos = save
-                    break
-                }
-                skipCS()
-                guard let next = parseRValue() else {
-                    pos = save
-                    break
-                }
-                arguments.append(next)
-            }
+            arguments = repeating(after: first, separator: { $0.commaSeparator() }, element: { $0.parseRValue() })
         }
         skipCS()
         guard literal(")", .closeParen) else {

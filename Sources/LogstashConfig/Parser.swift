@@ -79,6 +79,30 @@ struct Parser {
         return false
     }
 
+    /// `first (separator element)*`, PEG style: a separator or element that does not match gives
+    /// its input back, and the list ends before it.
+    @inline(__always) mutating func repeating<T>(
+        after first: T, separator: (inout Parser) -> Bool, element: (inout Parser) -> T?
+    ) -> [T] {
+        var items = [first]
+        while true {
+            let save = pos
+            guard separator(&self), let next = element(&self) else {
+                pos = save
+                return items
+            }
+            items.append(next)
+        }
+    }
+
+    /// `cs "," cs`, between array elements and method arguments.
+    mutating func commaSeparator() -> Bool {
+        skipCS()
+        guard literal(",", .comma) else { return false }
+        skipCS()
+        return true
+    }
+
     @inline(__always) static func isSpace(_ b: UInt8) -> Bool {
         b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D
     }
@@ -133,16 +157,7 @@ struct Parser {
     mutating func parseConfig() -> LogstashConfig? {
         skipCS()
         guard let first = parseSection() else { return nil }
-        var sections = [first]
-        while true {
-            let save = pos
-            skipCS()
-            guard let section = parseSection() else {
-                pos = save
-                break
-            }
-            sections.append(section)
-        }
+        let sections = repeating(after: first, separator: { $0.skipCS(); return true }, element: { $0.parseSection() })
         skipCS()
         return pos == end ? LogstashConfig(sections: sections) : nil
     }
@@ -199,17 +214,11 @@ struct Parser {
         skipCS()
         var attributes: [LogstashAttribute] = []
         if let first = parseAttribute() {
-            attributes.append(first)
-            while true {
-                let save = pos
-                guard requireWhitespace() else { break }
-                skipCS()
-                guard let next = parseAttribute() else {
-                    pos = save
-                    break
-                }
-                attributes.append(next)
-            }
+            attributes = repeating(after: first, separator: { parser in
+                guard parser.requireWhitespace() else { return false }
+                parser.skipCS()
+                return true
+            }, element: { $0.parseAttribute() })
         }
         skipCS()
         guard literal("}", .closeBrace) else {
@@ -346,21 +355,7 @@ struct Parser {
         skipCS()
         var values: [LogstashValue] = []
         if let first = parseValue() {
-            values.append(first)
-            while true {
-                let save = pos
-                skipCS()
-                guard literal(",", .comma) else {
-                    pos = save
-                    break
-                }
-                skipCS()
-                guard let next = parseValue() else {
-                    pos = save
-                    break
-                }
-                values.append(next)
-            }
+            values = repeating(after: first, separator: { $0.commaSeparator() }, element: { $0.parseValue() })
         }
         skipCS()
         guard literal("]", .closeBracket) else {
@@ -377,16 +372,7 @@ struct Parser {
         skipCS()
         var entries: [LogstashHashEntry] = []
         if let first = parseHashEntry() {
-            entries.append(first)
-            while true {
-                let save = pos
-                skipCS()
-                guard let next = parseHashEntry() else {
-                    pos = save
-                    break
-                }
-                entries.append(next)
-            }
+            entries = repeating(after: first, separator: { $0.skipCS(); return true }, element: { $0.parseHashEntry() })
         }
         skipCS()
         guard literal("}", .closeBrace) else {
