@@ -14,30 +14,45 @@ def git(repo, *args):
     subprocess.run(["git", "-C", str(repo), *args], check=True, env=GIT_ENV, stdout=subprocess.DEVNULL)
 
 
-def synthetic_repo(manifests=500, keys_per_manifest=20, files_per_manifest=2):
+def commit_and_tag(repo, message):
+    """Turns a generated folder into a repository whose one commit is tagged v1.0.0."""
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+    git(repo, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
+    return repo
+
+
+def service_manifests(repo, file_entry, manifests=500, keys_per_manifest=20, files_per_manifest=2):
+    """500 manifests of 20 keys under kv/service-NNN/; the first two keys of each are files that
+    `file_entry(folder, m, k)` writes, returning (key, path relative to the manifest)."""
+    for m in range(manifests):
+        folder = repo / "kv" / f"service-{m:03d}"
+        folder.mkdir(parents=True)
+        lines = [f"# settings of service {m}", "config:"]
+        for k in range(keys_per_manifest):
+            if k < files_per_manifest:
+                key, name = file_entry(folder, m, k)
+                lines += [f"  - key: {key}", f"    file: {name}"]
+            else:
+                lines += [f"  - key: config/service-{m:03d}/setting-{k:02d}   # tuned {m}", f"    value: {m * 100 + k}"]
+        (folder / "settings.yaml").write_text("\n".join(lines) + "\n")
+
+
+def synthetic_repo():
     """10,000 keys in 500 manifests, 1,000 of them read from files, tagged v1.0.0."""
-    repo = WORK / f"repo-{manifests}x{keys_per_manifest}"
+    repo = WORK / "repo-500x20"
     if (repo / ".git").exists():
         return repo
     shutil.rmtree(repo, ignore_errors=True)
-    for m in range(manifests):
-        folder = repo / "kv" / f"service-{m:03d}"
-        (folder / "files").mkdir(parents=True)
-        lines = [f"# settings of service {m}", "config:"]
-        for k in range(keys_per_manifest):
-            key = f"config/service-{m:03d}/setting-{k:02d}"
-            if k < files_per_manifest:
-                name = f"files/blob-{k}.json"
-                (folder / name).write_text('{"service": %d, "item": %d, "payload": "%s"}\n' % (m, k, "x" * 900))
-                lines += [f"  - key: {key}", f"    file: {name}"]
-            else:
-                lines += [f"  - key: {key}   # tuned {m}", f"    value: {m * 100 + k}"]
-        (folder / "settings.yaml").write_text("\n".join(lines) + "\n")
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "synthetic tree")
-    git(repo, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
-    return repo
+
+    def blob(folder, m, k):
+        (folder / "files").mkdir(exist_ok=True)
+        (folder / f"files/blob-{k}.json").write_text('{"service": %d, "item": %d, "payload": "%s"}\n' % (m, k, "x" * 900))
+        return f"config/service-{m:03d}/setting-{k:02d}", f"files/blob-{k}.json"
+
+    service_manifests(repo, blob)
+    return commit_and_tag(repo, "synthetic tree")
 
 
 def measure(command, runs, prepare=None):
@@ -210,7 +225,7 @@ def dashboard(n):
 DATASOURCES = "apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    uid: prom-main\n    access: proxy\n    url: http://prometheus:9090\n    isDefault: true\n"
 
 
-def dashboard_repo(manifests=500, keys_per_manifest=20):
+def dashboard_repo():
     """The 10,000-key layout with its 1,000 referenced files as ~50 KB dashboards, tagged v1.0.0."""
     repo = WORK / "repo-dashboards"
     if (repo / ".git").exists():
@@ -220,23 +235,14 @@ def dashboard_repo(manifests=500, keys_per_manifest=20):
     (repo / "kv" / "grafana" / "datasources.yaml").write_text(DATASOURCES)
     (repo / "kv" / "grafana" / "grafana.yaml").write_text(
         "config:\n  - key: grafana/provisioning/datasources.yaml\n    file: datasources.yaml\n")
-    for m in range(manifests):
-        folder = repo / "kv" / f"service-{m:03d}"
-        (folder / "dashboards").mkdir(parents=True)
-        lines = ["config:"]
-        for k in range(keys_per_manifest):
-            if k < 2:
-                name = f"dashboards/overview-{k}.json"
-                (folder / name).write_text(json.dumps(dashboard(m * 2 + k), indent=2))
-                lines += [f"  - key: grafana/dashboards/service-{m:03d}-{k}.json", f"    file: {name}"]
-            else:
-                lines += [f"  - key: config/service-{m:03d}/setting-{k:02d}", f"    value: {m * 100 + k}"]
-        (folder / "settings.yaml").write_text("\n".join(lines) + "\n")
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "synthetic tree with dashboards")
-    git(repo, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
-    return repo
+
+    def overview(folder, m, k):
+        (folder / "dashboards").mkdir(exist_ok=True)
+        (folder / f"dashboards/overview-{k}.json").write_text(json.dumps(dashboard(m * 2 + k), indent=2))
+        return f"grafana/dashboards/service-{m:03d}-{k}.json", f"dashboards/overview-{k}.json"
+
+    service_manifests(repo, overview)
+    return commit_and_tag(repo, "synthetic tree with dashboards")
 
 
 def check_jsonschema():
@@ -289,11 +295,7 @@ def dashboards_only_repo(dashboards):
         shutil.copy(path, repo / "kv" / f"d{index:04d}.json")
         lines += [f"  - key: grafana/dashboards/d{index:04d}.json", f"    file: d{index:04d}.json"]
     (repo / "kv" / "dashboards.yaml").write_text("\n".join(lines) + "\n")
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "dashboards only")
-    git(repo, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
-    return repo
+    return commit_and_tag(repo, "dashboards only")
 
 
 def bench_logstash(kvctl, runs):
@@ -313,10 +315,7 @@ def bench_logstash(kvctl, runs):
             lines += [f"  - key: logstash/{name}", f"    file: {name}"]
         (folder / "pipeline.yaml").write_text("\n".join(lines) + "\n")
         (repo / "kvctl.yaml").write_text("logstash-pipelines:\n  - logstash/conf.d/\n")
-        git(repo, "init", "-q")
-        git(repo, "add", "-A")
-        git(repo, "commit", "-qm", "1,000 snippets")
-        git(repo, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
+        commit_and_tag(repo, "1,000 snippets")
     size = sum(os.path.getsize(p) for p in repo.glob("kv/logstash/conf.d/*")) / 1000
     rows = [("kvctl validate --at v1.0.0", measure([kvctl, "validate", "-C", str(repo), "--at", "v1.0.0"], runs))]
     table(f"logstash: 1,000 snippets of {size / 1024:.1f} KB (half consul-template templates), one pipeline", rows)
