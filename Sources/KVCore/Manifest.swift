@@ -34,8 +34,8 @@ struct Manifest: Sendable {
         let root: Node
         switch YAMLDocument.compose(bytes, file: path) {
         case .failure(let diagnostic):
-            return Manifest(path: path, isManifest: looksLikeManifest(bytes), entries: [],
-                            diagnostics: looksLikeManifest(bytes) ? [diagnostic] : [])
+            let manifest = looksLikeManifest(bytes)
+            return Manifest(path: path, isManifest: manifest, entries: [], diagnostics: manifest ? [diagnostic] : [])
         case .success(nil): return Manifest(path: path, isManifest: false, entries: [], diagnostics: [])
         case .success(let node?): root = node
         }
