@@ -260,25 +260,35 @@ def bench_validate(kvctl, runs):
     dashboards = sorted(str(p) for p in repo.glob("kv/service-*/dashboards/*.json"))
     schema = HERE.parent / "schemas" / "grafana" / "dashboard.schema.json"
     size = sum(os.path.getsize(p) for p in dashboards) / len(dashboards) / 1024
-    rows = [("kvctl validate --at v1.0.0 (everything)", measure([kvctl, "validate", "-C", str(repo), "--at", "v1.0.0"], runs))]
+    rows = [("kvctl validate --at v1.0.0 --no-cache (all)", measure([kvctl, "validate", "-C", str(repo), "--at", "v1.0.0", "--no-cache"], runs))]
     changed = repo / "kv" / "service-007" / "dashboards" / "overview-0.json"
     original = changed.read_text()
-    try:
-        changed.write_text(original.replace("Service 14 overview", "Service 14 overview (edited)"))
+    edits = iter(range(1, 1000))
+    cache = repo / ".git" / "kvctl" / "cache"
+
+    def stage_new_edit(cold=False):
+        """Every run sees a dashboard change it has not seen, as each commit's hook does."""
+        changed.write_text(original.replace("Service 14 overview", f"Service 14 overview (edit {next(edits)})"))
         git(repo, "add", str(changed))
-        rows.append(("kvctl validate --staged (one dashboard changed)",
-                     measure([kvctl, "validate", "-C", str(repo), "--staged"], runs)))
+        if cold and cache.exists():
+            cache.unlink()
+
+    try:
+        rows.append(("kvctl validate --staged, cold cache",
+                     measure([kvctl, "validate", "-C", str(repo), "--staged"], runs, lambda: stage_new_edit(cold=True))))
+        rows.append(("kvctl validate --staged, 1 dashboard changed",
+                     measure([kvctl, "validate", "-C", str(repo), "--staged"], runs, stage_new_edit)))
     finally:
         changed.write_text(original)
         git(repo, "add", str(changed))
     only = dashboards_only_repo(dashboards)
-    rows.append(("kvctl validate, the 1,000 dashboards alone", measure([kvctl, "validate", "-C", str(only), "--at", "v1.0.0"], runs)))
+    rows.append(("kvctl validate, the 1,000 dashboards alone", measure([kvctl, "validate", "-C", str(only), "--at", "v1.0.0", "--no-cache"], runs)))
     tool = check_jsonschema()
     rows.append(("check-jsonschema, same 1,000 dashboards (1 run)",
                  measure([tool, "--schemafile", str(schema), *dashboards], 1)))
     table(f"validate: 10,000 keys, {len(dashboards)} dashboards of {size:.0f} KB", rows)
-    full, staged, alone, reference = (row[1] for row in rows)
-    print("  targets: full <= 2000 ms, staged <= 150 ms")
+    full, cold, staged, alone, reference = (row[1] for row in rows)
+    print("  targets: full <= 2000 ms, staged <= 150 ms (the cold row is the first run after kvctl, kvctl.yaml or schemas/ change)")
     print(f"  check-jsonschema / kvctl on the same dashboards (kvctl also lints, scans for secrets and reads git): "
           f"{reference[0] / alone[0]:.1f}x (target >= 10x)")
 
@@ -317,7 +327,7 @@ def bench_logstash(kvctl, runs):
         (repo / "kvctl.yaml").write_text("logstash-pipelines:\n  - logstash/conf.d/\n")
         commit_and_tag(repo, "1,000 snippets")
     size = sum(os.path.getsize(p) for p in repo.glob("kv/logstash/conf.d/*")) / 1000
-    rows = [("kvctl validate --at v1.0.0", measure([kvctl, "validate", "-C", str(repo), "--at", "v1.0.0"], runs))]
+    rows = [("kvctl validate --at v1.0.0", measure([kvctl, "validate", "-C", str(repo), "--at", "v1.0.0", "--no-cache"], runs))]
     table(f"logstash: 1,000 snippets of {size / 1024:.1f} KB (half consul-template templates), one pipeline", rows)
     print("  target: <= 300 ms (render + parse + cross-reference, process start and git reading included)")
     parser = subprocess.run([str(Path(kvctl).parent / "parser-bench")], capture_output=True, text=True, check=True)

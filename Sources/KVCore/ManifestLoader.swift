@@ -15,14 +15,23 @@ public struct ManifestLoader {
         self.config = config
     }
 
-    public func load(from source: SourceTree) throws -> LoadedTree {
+    /// With a `memo`, manifests whose blob id was seen before are neither read nor parsed.
+    public func load(from source: SourceTree, memo: (any ResultMemo)? = nil) throws -> LoadedTree {
         guard try source.kind(of: config.root) == .directory else {
             throw LoadError.rootMissing(config.root, in: source.label)
         }
         let files = try source.files(under: config.root)
         let candidates = try files.filter { $0.kind == .file && Manifest.isCandidate($0.path) }
-            .map { (path: $0.path, bytes: try source.contents(of: $0.path)) }
-        let parsed = candidates.concurrentMap { Manifest.parse($0.bytes, path: $0.path) }.filter(\.isManifest)
+            .map { (path: $0.path, content: try source.lazyContents(of: $0.path)) }
+        let parsed = candidates.concurrentMap { candidate in
+            let key = candidate.content.id.map { Manifest.memoKey(path: candidate.path, id: $0) }
+            if let key, let record = memo?.recall(key), let manifest = Manifest(record: record, path: candidate.path) {
+                return manifest
+            }
+            let manifest = Manifest.parse(candidate.content.bytes, path: candidate.path)
+            if let key { memo?.store(key, manifest.record) }
+            return manifest
+        }.filter(\.isManifest)
 
         var diagnostics = parsed.flatMap(\.diagnostics)
         var used = Set(parsed.map(\.path))
@@ -51,7 +60,7 @@ public struct ManifestLoader {
                     case .file(let path, let links):
                         used.insert(path)
                         used.formUnion(links)
-                        entries.append(KVEntry(key: entry.key, value: try source.contents(of: path),
+                        entries.append(KVEntry(key: entry.key, file: try source.lazyContents(of: path),
                                                origin: KeyOrigin(location: entry.location, file: path), options: entry.options))
                     }
                 }

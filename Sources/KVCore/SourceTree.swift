@@ -24,4 +24,12 @@ public protocol SourceTree {
     func kind(of path: String) throws -> SourceKind?
     /// A file's bytes; for a symlink, the link's target text.
     func contents(of path: String) throws -> [UInt8]
+    /// A file's bytes to read on first use, with its git blob id when the revision has one.
+    func lazyContents(of path: String) throws -> FileContent
+}
+
+extension SourceTree {
+    public func lazyContents(of path: String) throws -> FileContent {
+        FileContent(bytes: try contents(of: path))
+    }
 }

@@ -14,7 +14,7 @@ public struct TreeDiff: Sendable {
         added = new.entries.filter { old[$0.key] == nil }
         removed = old.entries.filter { new[$0.key] == nil }
         changed = new.entries.compactMap { entry in
-            guard let previous = old[entry.key], previous.value != entry.value else { return nil }
+            guard let previous = old[entry.key], !previous.hasSameValue(as: entry) else { return nil }
             return Change(old: previous, new: entry)
         }
     }

@@ -34,7 +34,7 @@ struct LocalStoreState: Sendable {
 
     func entries(under prefix: String) -> [StoredEntry] {
         entries.values.filter { $0.key.hasPrefix(prefix) }
-            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .sorted { $0.key.precedesInByteOrder($1.key) }
             .map { StoredEntry(key: $0.key, value: Array(Data(base64Encoded: $0.value) ?? Data()), flags: $0.flags, modifyIndex: $0.modify) }
     }
 
@@ -79,7 +79,7 @@ struct LocalStoreState: Sendable {
 
     /// One entry per line, sorted by key, so the file diffs well when someone looks at it.
     func encoded() -> String {
-        let body = lines.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map(\.value).joined(separator: ",\n")
+        let body = lines.sorted { $0.key.precedesInByteOrder($1.key) }.map(\.value).joined(separator: ",\n")
         return "{\"format\":1,\"index\":\(index),\"entries\":[\n" + body + "\n]}\n"
     }
 }

@@ -1,3 +1,5 @@
+import KVCore
+
 /// A key changed in the store outside kvctl since this repository's last publish.
 public struct Drift: Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable {
@@ -51,6 +53,6 @@ public struct DriftDetector: Sendable {
         for (key, entry) in live.entries where !owned.contains(key) && live.owners[key] == nil && prune.contains(where: { key.hasPrefix($0) }) {
             if target?[key]?.matches(entry) != true { found.append(Drift(key: key, kind: .added)) }
         }
-        return found.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        return found.sorted { $0.key.precedesInByteOrder($1.key) }
     }
 }

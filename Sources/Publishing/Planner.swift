@@ -40,7 +40,7 @@ public struct Planner: Sendable {
             guard owned.contains(key) || pruned else { continue }
             changes.append(.init(key: key, action: .delete, old: old, new: nil, sentinel: false, pruned: !owned.contains(key)))
         }
-        changes.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        changes.sort { $0.key.precedesInByteOrder($1.key) }
 
         // What each key will hold once published: the drift baseline of the next publish.
         let changed = Set(changes.filter { $0.action != .delete }.map(\.key))

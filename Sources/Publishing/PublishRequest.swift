@@ -32,7 +32,7 @@ public struct PublishRequest: Sendable {
         self.name = name
         self.version = version
         self.publication = publication
-        self.keys = keys.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        self.keys = keys.sorted { $0.key.precedesInByteOrder($1.key) }
     }
 
     /// The request for `tree` released as `tag` at `commit`.

@@ -8,9 +8,11 @@ public final class IndexSnapshot: SourceTree {
     private let entries: [String: GitEntry]
     private let sortedPaths: [String]
     private let folders: Set<String>
+    private let reader: BlobReader
 
     public init(repository: Repository) throws {
         self.repository = repository
+        reader = try BlobReader(repository)
         let index = try repository.index()
         let conflicted = index.conflictedPaths
         guard conflicted.isEmpty else { throw SnapshotError.conflicts(conflicted) }
@@ -41,5 +43,10 @@ public final class IndexSnapshot: SourceTree {
     public func contents(of path: String) throws -> [UInt8] {
         guard let entry = entries[path] else { throw SnapshotError.missing(path, in: label) }
         return try repository.blob(entry.id)
+    }
+
+    public func lazyContents(of path: String) throws -> FileContent {
+        guard let entry = entries[path] else { throw SnapshotError.missing(path, in: label) }
+        return FileContent(blob: entry.id, reader: reader)
     }
 }

@@ -9,10 +9,12 @@ public final class RevisionSnapshot: SourceTree {
     /// Blob ids seen while listing, so reading a listed file needs no second path lookup.
     private var listed: [String: GitEntry] = [:]
     private var listedRoot: String?
+    private let reader: BlobReader
 
     public init(repository: Repository, revision: String) throws(GitError) {
         commit = try repository.resolveCommit(revision)
         root = try commit.tree()
+        reader = try BlobReader(repository)
         label = revision == commit.id.description ? commit.id.short : "\(revision) (\(commit.id.short))"
     }
 
@@ -31,10 +33,18 @@ public final class RevisionSnapshot: SourceTree {
     }
 
     public func contents(of path: String) throws -> [UInt8] {
+        try root.repository.blob(try entry(at: path).id)
+    }
+
+    public func lazyContents(of path: String) throws -> FileContent {
+        FileContent(blob: try entry(at: path).id, reader: reader)
+    }
+
+    private func entry(at path: String) throws -> GitEntry {
         guard let entry = try listed[path] ?? root.entry(at: path) else {
             throw SnapshotError.missing(path, in: label)
         }
-        return try root.repository.blob(entry.id)
+        return entry
     }
 }
 
@@ -46,6 +56,12 @@ extension FileMode {
         case .tree: .directory
         case .submodule: .submodule
         }
+    }
+}
+
+extension FileContent {
+    convenience init(blob: ObjectID, reader: BlobReader) {
+        self.init(id: blob.description, size: { try reader.size(blob) }) { try reader.read(blob) }
     }
 }
 

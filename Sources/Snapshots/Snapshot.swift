@@ -21,15 +21,19 @@ public struct LoadedRevision {
     public let source: SourceTree
     public let config: KVConfig
     public let loaded: LoadedTree
+    /// Results kept from earlier runs, when caching was asked for and the revision allows it.
+    public let cache: ResultCache?
 
     /// Settings problems come first, then the manifests' own.
     public var diagnostics: [Diagnostic] { configDiagnostics + loaded.diagnostics }
     private let configDiagnostics: [Diagnostic]
 
-    public init(_ revision: Revision, in repository: Repository) throws {
+    /// `cached` reuses results of earlier runs for blobs already seen (see `ResultCache`).
+    public init(_ revision: Revision, in repository: Repository, cached: Bool = false) throws {
         source = try revision.open(in: repository)
         (config, configDiagnostics) = try KVConfig.load(from: source)
-        loaded = try ManifestLoader(config: config).load(from: source)
+        cache = cached ? try ResultCache.open(for: source, config: config, repository: repository) : nil
+        loaded = try ManifestLoader(config: config).load(from: source, memo: cache)
     }
 }
 

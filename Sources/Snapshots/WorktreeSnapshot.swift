@@ -24,7 +24,7 @@ public final class WorktreeSnapshot: SourceTree {
     public func files(under folder: String) throws -> [SourceFile] {
         var result: [SourceFile] = []
         try walk(folder, into: &result)
-        return result.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        return result.sorted { $0.path.precedesInByteOrder($1.path) }
     }
 
     private func walk(_ folder: String, into result: inout [SourceFile]) throws {
@@ -66,10 +66,16 @@ public final class WorktreeSnapshot: SourceTree {
             guard length >= 0 else { throw SnapshotError.unreadable(path, reason: String(cString: strerror(errno))) }
             return Array(buffer.prefix(length))
         }
-        return try readFile(full, display: path)
+        return try Self.readFile(full, display: path)
     }
 
-    private func readFile(_ full: String, display: String) throws -> [UInt8] {
+    public func lazyContents(of path: String) throws -> FileContent {
+        if try kind(of: path) == .symlink { return FileContent(bytes: try contents(of: path)) }
+        let full = workdir + "/" + path
+        return FileContent(id: nil) { try Self.readFile(full, display: path) }
+    }
+
+    private static func readFile(_ full: String, display: String) throws -> [UInt8] {
         let descriptor = open(full, O_RDONLY)
         guard descriptor >= 0 else { throw SnapshotError.unreadable(display, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }

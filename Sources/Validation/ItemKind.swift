@@ -64,6 +64,13 @@ struct Classification {
         isTemplate = kind == .consulTemplate || (kind == .logstash && templateFile)
     }
 
+    /// An item whose results were reused: only its kind is needed, and it is never a template.
+    init(reused kind: ItemKind) {
+        self.kind = kind
+        isTemplate = false
+        declared = true
+    }
+
     private static func sniff(_ document: Result<Document, Diagnostic>?, isYAML: Bool) -> ItemKind {
         guard let document else { return .text }
         guard case .success(let parsed) = document, let object = parsed.value.objectValue else { return isYAML ? .yaml : .json }

@@ -1,15 +1,23 @@
 import JSONSchema
 import KVCore
+import Synchronization
 
 /// The JSON Schemas of one revision, compiled once: the repository's schema folder, plus kvctl's
 /// built-in format schemas wherever the repository has no file of the same path.
 public struct SchemaCatalog: Sendable {
-    /// Compiled schemas, or why one could not be used, keyed by path relative to the schema folder.
-    private let compiled: [String: Result<Schema, SchemaProblem>]
     public let folder: String
+    private let registry: SchemaRegistry
+    /// Schemas are compiled on first use: a warm pre-commit run may need none of them.
+    private let compiled: Compiled
+    private let known: Set<String>
 
     public struct SchemaProblem: Error, Sendable {
         public let message: String
+    }
+
+    private final class Compiled: Sendable {
+        let results: Mutex<[String: Result<Schema, SchemaProblem>]>
+        init(_ failures: [String: Result<Schema, SchemaProblem>]) { results = Mutex(failures) }
     }
 
     init(files: [String: [UInt8]], folder: String) {
@@ -17,27 +25,20 @@ public struct SchemaCatalog: Sendable {
         var sources = BuiltinSchemas.files.mapValues { Array($0.utf8) }
         sources.merge(files.filter { $0.key.hasSuffix(".json") }) { _, repository in repository }
         var registry = SchemaRegistry()
-        var results: [String: Result<Schema, SchemaProblem>] = [:]
-        var added: [String] = []
+        var failures: [String: Result<Schema, SchemaProblem>] = [:]
+        // Every document is registered before any is compiled, so references between files resolve.
         for (path, bytes) in sources.sorted(by: { $0.key < $1.key }) {
             do {
                 try registry.add(try JSONParser.parse(bytes).value, uri: Self.uri(path))
-                added.append(path)
             } catch let error as JSONParseError {
-                results[path] = .failure(SchemaProblem(message: "\(folder)/\(path) is not valid JSON (\(error))"))
+                failures[path] = .failure(SchemaProblem(message: "\(folder)/\(path) is not valid JSON (\(error))"))
             } catch {
-                results[path] = .failure(SchemaProblem(message: "\(folder)/\(path) is not a usable schema: \(error)"))
+                failures[path] = .failure(SchemaProblem(message: "\(folder)/\(path) is not a usable schema: \(error)"))
             }
         }
-        // Compiled only after every document is registered, so references between files resolve.
-        for path in added {
-            do {
-                results[path] = .success(try registry.compile(uri: Self.uri(path)))
-            } catch {
-                results[path] = .failure(SchemaProblem(message: "\(folder)/\(path) does not compile: \(error.message)"))
-            }
-        }
-        compiled = results
+        self.registry = registry
+        compiled = Compiled(failures)
+        known = Set(sources.keys)
     }
 
     /// A hierarchical base URI, so relative `$ref`s between schema files resolve as paths do.
@@ -47,6 +48,15 @@ public struct SchemaCatalog: Sendable {
 
     /// The schema at `path` (relative to the schema folder), or why it cannot be used.
     public func schema(_ path: String) -> Result<Schema, SchemaProblem> {
-        compiled[path] ?? .failure(SchemaProblem(message: "no schema '\(path)' in \(folder)/"))
+        guard known.contains(path) else { return .failure(SchemaProblem(message: "no schema '\(path)' in \(folder)/")) }
+        if let result = compiled.results.withLock({ $0[path] }) { return result }
+        let result: Result<Schema, SchemaProblem>
+        do {
+            result = .success(try registry.compile(uri: Self.uri(path)))
+        } catch {
+            result = .failure(SchemaProblem(message: "\(folder)/\(path) does not compile: \(error.message)"))
+        }
+        compiled.results.withLock { $0[path] = result }
+        return result
     }
 }

@@ -112,7 +112,7 @@ struct Diff: ParsableCommand {
             if let body { bodies.append((key, body)) }
         }
         // Keys in byte order, as `ls` and Consul sort them.
-        let byKey = { (a: (key: String, text: String), b: (key: String, text: String)) in a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+        let byKey = { (a: (key: String, text: String), b: (key: String, text: String)) in a.key.precedesInByteOrder(b.key) }
         let list = lines.sorted(by: byKey).map { $0.text + "\n" }.joined()
         let diffs = bodies.sorted(by: byKey).map(\.text).joined()
         return diffs.isEmpty ? list : list + "\n" + diffs

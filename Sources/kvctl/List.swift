@@ -33,7 +33,7 @@ struct List: ParsableCommand {
             return
         }
         let rows = loaded.tree.entries.map {
-            Row(key: $0.key, size: $0.value.count, manifest: $0.origin.location.file,
+            Row(key: $0.key, size: $0.size, manifest: $0.origin.location.file,
                 line: $0.origin.location.line, column: $0.origin.location.column, file: $0.origin.file)
         }
         switch output {

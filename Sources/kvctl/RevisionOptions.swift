@@ -28,9 +28,9 @@ struct RevisionOptions: ParsableArguments {
         return staged ? .staged : .worktree
     }
 
-    func load() throws -> LoadedRevision {
+    func load(cached: Bool = false) throws -> LoadedRevision {
         let repository = try Repository(discovering: directory)
-        return try LoadedRevision(revision, in: repository)
+        return try LoadedRevision(revision, in: repository, cached: cached)
     }
 }
 

@@ -21,8 +21,11 @@ struct Validate: ParsableCommand {
     @Flag(help: "Fail on warnings too.")
     var strict = false
 
+    @Flag(help: "Check every item again instead of reusing results kept in the git folder for unchanged blobs.")
+    var noCache = false
+
     func run() throws {
-        let revision = try source.load()
+        let revision = try source.load(cached: !noCache)
         let findings = try revision.validationFindings()
         let summary = ValidationSummary(revision: revision.source.label, keys: revision.loaded.tree.count,
                                         findings: findings)
@@ -40,7 +43,9 @@ extension LoadedRevision {
     /// The loader's findings and every validator's, in file order: what `validate` prints and
     /// what `release` refuses to tag over.
     func validationFindings() throws -> [Diagnostic] {
-        let version = VersionUnderTest(tree: loaded.tree, config: config, schemaFiles: try schemaFiles())
-        return (diagnostics + Validation.run(version)).sortedByLocation()
+        let version = VersionUnderTest(tree: loaded.tree, config: config, schemaFiles: try schemaFiles(), memo: cache)
+        let findings = (diagnostics + Validation.run(version)).sortedByLocation()
+        cache?.save()
+        return findings
     }
 }

@@ -9,8 +9,12 @@ private func version(_ manifests: [String: String]) throws -> VersionUnderTest {
     return VersionUnderTest(tree: loaded.tree, config: KVConfig())
 }
 
+private func itemFindings(_ validator: some ItemValidator, _ version: VersionUnderTest) -> [Diagnostic] {
+    version.items.flatMap { validator.validate($0, in: version) }
+}
+
 private func secretFindings(_ manifests: [String: String]) throws -> [Diagnostic] {
-    SecretValidator().validate(try version(manifests))
+    itemFindings(SecretValidator(), try version(manifests))
 }
 
 @Suite struct SecretGuard {
@@ -86,11 +90,11 @@ private func secretFindings(_ manifests: [String: String]) throws -> [Diagnostic
         let loaded = try ManifestLoader(config: KVConfig()).load(from: MemoryTree([
             "kv/a.yaml": "config:\n  - key: big\n    file: big.txt\n  - key: small\n    value: 1\n", "kv/big.txt": big,
         ]))
-        let findings = ValueSizeValidator().validate(VersionUnderTest(tree: loaded.tree, config: config))
+        let findings = itemFindings(ValueSizeValidator(), VersionUnderTest(tree: loaded.tree, config: config))
         #expect(findings.map(\.rule) == ["value-too-large"])
         #expect(findings.first?.location == SourceLocation(file: "kv/a.yaml", line: 2, column: 10))
         #expect(findings.first?.message.contains("600.0 KiB") == true)
         config.maxValueSize = 1024 * 1024
-        #expect(ValueSizeValidator().validate(VersionUnderTest(tree: loaded.tree, config: config)).isEmpty)
+        #expect(itemFindings(ValueSizeValidator(), VersionUnderTest(tree: loaded.tree, config: config)).isEmpty)
     }
 }

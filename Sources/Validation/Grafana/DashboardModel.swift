@@ -21,6 +21,15 @@ struct DashboardModel {
     struct Reference {
         let pointer: String
         let value: JSONValue
+
+        /// A string names a datasource by name (or uid); an object by its `uid`.
+        var name: DatasourceName? {
+            switch value {
+            case .string(let text): DatasourceName(text: text, byUID: false)
+            case .object(let object): object["uid"]?.stringValue.map { DatasourceName(text: $0, byUID: true) }
+            default: nil
+            }
+        }
     }
 
     let base: String

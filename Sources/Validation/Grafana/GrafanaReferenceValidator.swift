@@ -2,7 +2,7 @@ import JSONSchema
 import KVCore
 
 /// Checks across all dashboards and datasource files of one version.
-struct GrafanaReferenceValidator: Validator {
+struct GrafanaReferenceValidator: VersionValidator {
     static let uidUnique = Rule("grafana-uid-unique", .error, "Two dashboards of one version share a uid.",
                                 rationale: "Grafana keeps one dashboard per uid; the second silently replaces the first.")
     static let titleUnique = Rule("grafana-title-unique", .error, "Two dashboards of one version share a title.",
@@ -29,55 +29,62 @@ struct GrafanaReferenceValidator: Validator {
     func validate(_ version: VersionUnderTest) -> [Diagnostic] {
         let provisioned = datasources(version)
         var findings = provisioned.findings
-        let dashboards = version.items(of: .grafanaDashboard).compactMap { item -> (Document, DashboardModel)? in
-            guard case .success(let document)? = item.document, let model = DashboardModel(document.value) else { return nil }
-            return (document, model)
-        }
-        // Positions cost a second parse, so the first holder of a uid or title is located only on a clash.
-        var firsts: [String: (Document, String)] = [:]
-        for (document, model) in dashboards {
-            for (field, value, rule) in [("uid", model.uid, Self.uidUnique), ("title", model.title, Self.titleUnique)] {
+        let dashboards = version.summaries.compactMap { summary in summary.dashboard.map { (summary, $0) } }
+        // A position costs parsing the value again (reading it too, for a reused item), so it is found only for a finding.
+        var firsts: [String: (ItemSummary, String)] = [:]
+        for (summary, dashboard) in dashboards {
+            for (field, value, rule) in [("uid", dashboard.uid, Self.uidUnique), ("title", dashboard.title, Self.titleUnique)] {
                 guard let value else { continue }
-                let pointer = model.base + "/" + field
-                if let (firstDocument, firstPointer) = firsts[field + "\u{0}" + value] {
-                    findings.append(rule.finding(at: document.location(of: pointer),
-                        "\(field) '\(value)' is already used by the dashboard at \(firstDocument.location(of: firstPointer))"))
+                let pointer = dashboard.base + "/" + field
+                if let (first, firstPointer) = firsts[field + "\u{0}" + value] {
+                    findings.append(rule.finding(at: location(of: pointer, in: summary, version),
+                        "\(field) '\(value)' is already used by the dashboard at \(location(of: firstPointer, in: first, version))"))
                 } else {
-                    firsts[field + "\u{0}" + value] = (document, pointer)
+                    firsts[field + "\u{0}" + value] = (summary, pointer)
                 }
             }
         }
-        findings += dashboards.concurrentMap { references($0.0, $0.1, provisioned) }.flatMap { $0 }
+        let suspects = dashboards.filter { _, dashboard in
+            dashboard.datasources.contains { problem(with: $0, variables: dashboard.variables, provisioned) != nil }
+        }
+        findings += suspects.concurrentMap { references($0.0, version, provisioned) }.flatMap { $0 }
         return findings
     }
 
-    private func references(_ document: Document, _ model: DashboardModel, _ provisioned: Provisioned) -> [Diagnostic] {
-        var findings: [Diagnostic] = []
-        for reference in model.datasourceReferences {
-            let named: String?
-            var byUID = false
-            switch reference.value {
-            case .string(let text): named = text
-            case .object(let object):
-                named = object["uid"]?.stringValue
-                byUID = true
-            default: named = nil
-            }
-            guard let named, !Self.builtins.contains(named) else { continue }
-            if let variable = DashboardModel.variableName(named) {
-                if variable.hasPrefix("DS_") && !model.variables.contains(variable) {
-                    findings.append(Self.inputPlaceholder.finding(at: document.location(of: reference.pointer),
-                        "'\(named)' is an export placeholder that only Grafana's import dialog fills in; name a provisioned datasource instead"))
-                }
-                continue
-            }
-            guard !provisioned.names.isEmpty || !provisioned.uids.isEmpty else { continue }
-            if provisioned.uids.contains(named) || (!byUID && provisioned.names.contains(named)) { continue }
-            let known = (byUID ? provisioned.uids : provisioned.names.union(provisioned.uids)).sorted().joined(separator: ", ")
-            findings.append(Self.datasourceExists.finding(at: document.location(of: reference.pointer),
-                "datasource \(byUID ? "uid " : "")'\(named)' is not provisioned by this version; expected one of \(known), a built-in, or a $variable"))
+    private func location(of pointer: String, in summary: ItemSummary, _ version: VersionUnderTest) -> SourceLocation {
+        summary.document(config: version.config)?.location(of: pointer) ?? summary.entry.valueLocation
+    }
+
+    private enum Problem {
+        case placeholder, notProvisioned
+    }
+
+    /// Judged from the name alone, so a dashboard's summary tells whether it needs a closer look.
+    private func problem(with name: DatasourceName, variables: Set<String>, _ provisioned: Provisioned) -> Problem? {
+        guard !Self.builtins.contains(name.text) else { return nil }
+        if let variable = DashboardModel.variableName(name.text) {
+            return variable.hasPrefix("DS_") && !variables.contains(variable) ? .placeholder : nil
         }
-        return findings
+        guard !provisioned.names.isEmpty || !provisioned.uids.isEmpty else { return nil }
+        if provisioned.uids.contains(name.text) || (!name.byUID && provisioned.names.contains(name.text)) { return nil }
+        return .notProvisioned
+    }
+
+    private func references(_ summary: ItemSummary, _ version: VersionUnderTest, _ provisioned: Provisioned) -> [Diagnostic] {
+        guard let document = summary.document(config: version.config), let model = DashboardModel(document.value) else { return [] }
+        return model.datasourceReferences.compactMap { reference in
+            guard let name = reference.name, let problem = problem(with: name, variables: model.variables, provisioned) else { return nil }
+            let at = document.location(of: reference.pointer)
+            switch problem {
+            case .placeholder:
+                return Self.inputPlaceholder.finding(at: at,
+                    "'\(name.text)' is an export placeholder that only Grafana's import dialog fills in; name a provisioned datasource instead")
+            case .notProvisioned:
+                let known = (name.byUID ? provisioned.uids : provisioned.names.union(provisioned.uids)).sorted().joined(separator: ", ")
+                return Self.datasourceExists.finding(at: at,
+                    "datasource \(name.byUID ? "uid " : "")'\(name.text)' is not provisioned by this version; expected one of \(known), a built-in, or a $variable")
+            }
+        }
     }
 
     private func datasources(_ version: VersionUnderTest) -> Provisioned {

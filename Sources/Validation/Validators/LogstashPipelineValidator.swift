@@ -3,7 +3,7 @@ import LogstashConfig
 
 /// A `logstash-pipelines` prefix is one pipeline: its snippets, in the consumer's lexical order,
 /// are concatenated by Logstash, so plugin ids must be unique across them all.
-struct LogstashPipelineValidator: Validator {
+struct LogstashPipelineValidator: VersionValidator {
     static let duplicateID = Rule("logstash-duplicate-id", .error, "Two plugins of one pipeline share an `id`.",
                                   rationale: "Logstash refuses to load a pipeline whose plugin ids repeat, across all its files.")
     static let incomplete = Rule("logstash-pipeline-incomplete", .warning, "A pipeline has no input or no output.",
@@ -16,22 +16,18 @@ struct LogstashPipelineValidator: Validator {
     }
 
     private func check(_ prefix: String, _ version: VersionUnderTest) -> [Diagnostic] {
-        let snippets = version.items.filter { $0.kind == .logstash && $0.key.hasPrefix(prefix) }
+        let snippets = version.summaries.filter { $0.kind == .logstash && $0.entry.key.hasPrefix(prefix) }
         guard let first = snippets.first else { return [] }
         var findings: [Diagnostic] = []
         var owners: [String: SourceLocation] = [:]
         var counts: [LogstashSectionKind: Int] = [:]
-        for item in snippets {
-            // Both renderings of a template hold the same plugins; the first one parsed stands for it.
-            guard let check = item.logstash.first(where: { if case .success = $0.result { true } else { false } }),
-                  case .success(let config) = check.result else { continue }
-            counts.merge(config.pluginCounts()) { $0 + $1 }
-            for plugin in config.pluginIDs() {
-                let at = check.location(line: plugin.position.line, column: plugin.position.column)
+        for pipeline in snippets.compactMap(\.pipeline) {
+            counts.merge(pipeline.counts) { $0 + $1 }
+            for plugin in pipeline.plugins {
                 if let owner = owners[plugin.id] {
-                    findings.append(Self.duplicateID.finding(at: at, "plugin id '\(plugin.id)' is already used at \(owner) in pipeline '\(prefix)'"))
+                    findings.append(Self.duplicateID.finding(at: plugin.location, "plugin id '\(plugin.id)' is already used at \(owner) in pipeline '\(prefix)'"))
                 } else {
-                    owners[plugin.id] = at
+                    owners[plugin.id] = plugin.location
                 }
             }
         }

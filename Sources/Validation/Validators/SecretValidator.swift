@@ -30,7 +30,7 @@ struct SecretValidator: ItemValidator {
             case .assignment(let name): report(Self.assignment, at: match.offset, "'\(name)' is assigned the literal \(mask(match.text))")
             }
         }
-        if findings.isEmpty, SecretScanner.isSecretName(item.key), SecretScanner.isHighEntropy(value) {
+        if findings.isEmpty, SecretScanner.isHighEntropy(value), SecretScanner.isSecretName(item.key) {
             report(Self.highEntropy, at: 0, "a random-looking value (\(mask(String(decoding: value, as: UTF8.self))))")
         }
         return findings
