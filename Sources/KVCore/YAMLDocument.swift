@@ -26,7 +26,12 @@ public enum YAMLDocument {
 
     /// Whether a plain scalar is YAML's null (`key:` with nothing, `~`, `null`).
     public static func isNull(_ scalar: Node.Scalar) -> Bool {
-        scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+        scalar.style == .plain && isNull(plain: scalar.string)
+    }
+
+    /// Whether the text of a plain scalar reads as null; shared with `PlainManifestScanner`.
+    static func isNull(plain text: String) -> Bool {
+        ["", "~", "null", "Null", "NULL"].contains(text)
     }
 
     private static func diagnostic(for error: YamlError, file: String, text: String) -> Diagnostic {
