@@ -53,7 +53,7 @@ struct Release: ParsableCommand {
             (headID, headName) = (id, id.short)
         case .branch(let branch, let id): (headID, headName) = (id, "\(branch) (\(id.short))")
         }
-        let head = try LoadedRevision(.commit(headID.description), in: repository)
+        let head = try LoadedRevision(.commit(headID.description), in: repository, cached: true)
         try requireClean(repository, config: head.config)
         let findings = try head.validationFindings()
         if findings.hasErrors { writeError("kvctl: error: refusing to release \(headID.short): its content does not validate") }

@@ -38,7 +38,7 @@ struct ReleaseSource {
             throw usageError("no release tag \(tags.prefix + wanted.description)"
                 + (known.isEmpty ? "; create one with kvctl release" : "; the releases are \(known.joined(separator: ", "))"))
         }
-        let revision = try LoadedRevision(.commit(release.commit.description), in: repository)
+        let revision = try LoadedRevision(.commit(release.commit.description), in: repository, cached: true)
         let findings = try revision.validationFindings().filter { $0.severity == .error }
         if !findings.isEmpty { writeError("kvctl: error: refusing to publish \(release.tag.name): its content does not validate") }
         try report(findings)
