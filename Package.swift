@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["KVCore"]),
         // Consul's HTTP API as kvctl uses it (AsyncHTTPClient), configured like the consul CLI.
         .target(name: "ConsulKit", dependencies: [
-            "Publishing", "KVCore",
+            "Publishing", "KVCore", "JSONSchema",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -64,6 +64,7 @@ let package = Package(
         ]),
         // A test tool: an in-process Consul KV/txn/session server on loopback (SwiftNIO), with fault switches.
         .target(name: "ConsulDouble", dependencies: [
+            "KVCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

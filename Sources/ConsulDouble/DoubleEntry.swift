@@ -22,10 +22,3 @@ public struct DoubleEntry: Sendable, Hashable {
         self.session = session
     }
 }
-
-extension String {
-    /// Consul's KV store is a radix tree, so it orders keys by their bytes.
-    func precedesInConsulOrder(_ other: String) -> Bool {
-        utf8.lexicographicallyPrecedes(other.utf8)
-    }
-}

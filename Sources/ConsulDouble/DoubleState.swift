@@ -1,3 +1,5 @@
+import KVCore
+
 /// Everything the double stores: keys, sessions and the raft index. A value type, so a write can be
 /// tried on a copy and committed only when all of it succeeded.
 struct DoubleState: Sendable {
@@ -9,9 +11,9 @@ struct DoubleState: Sendable {
 
     func entry(_ key: String) -> DoubleEntry? { entries[key] }
 
-    /// Every entry whose key starts with `prefix`, in Consul's order.
+    /// Every entry whose key starts with `prefix`, in Consul's order (by bytes: the store is a radix tree).
     func entries(under prefix: String) -> [DoubleEntry] {
-        entries.values.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key.precedesInConsulOrder($1.key) }
+        entries.values.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key.precedesInByteOrder($1.key) }
     }
 
     /// Runs `body` on a copy at the next raft index and keeps the copy only if `body` did not throw,

@@ -27,7 +27,8 @@ extension DoubleRouter {
             let entries = state.entries(under: key)
             let index = entries.map(\.modifyIndex).max() ?? state.index
             return entries.isEmpty
-                ? DoubleResponse.notFound.withConsulIndex(index) : .json(entries.map { EntryJSON(entry: $0) }).withConsulIndex(index)
+                ? DoubleResponse.notFound.withConsulIndex(index)
+                : DoubleResponse(status: 200, headers: [("Content-Type", "application/json")], body: EntryJSON.list(entries)).withConsulIndex(index)
         }
         guard let entry = state.entry(key) else { return DoubleResponse.notFound.withConsulIndex(state.index) }
         if request.query["raw"] != nil {

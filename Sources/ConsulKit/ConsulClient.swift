@@ -54,7 +54,7 @@ public final class ConsulClient: KVStore {
         case 200:
             let entries: [KVEntryJSON]
             do {
-                entries = try JSONDecoder().decode([KVEntryJSON].self, from: Data(response.body))
+                entries = try KVEntryJSON.list(from: response.body)
             } catch {
                 throw invalidResponse(.GET, path: path, "\(error)")
             }

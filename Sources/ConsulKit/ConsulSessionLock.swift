@@ -55,7 +55,7 @@ extension ConsulClient: LockingStore {
             if response.status == 404 { return nil }
             throw invalidResponse(.GET, path: path, "status \(response.status): \(response.text)")
         }
-        guard let entry = try? JSONDecoder().decode([KVEntryJSON].self, from: Data(response.body)).first,
+        guard let entry = try? KVEntryJSON.list(from: response.body).first,
               let session = entry.Session else { return nil }
         var holder = entry.Value.flatMap { Data(base64Encoded: $0) }.flatMap { LockHolder.decode(Array($0)) }
             ?? LockHolder(holder: "unknown", pid: 0, since: "unknown", operation: "unknown")

@@ -44,7 +44,7 @@ public struct Planner: Sendable {
 
         // What each key will hold once published: the drift baseline of the next publish.
         let changed = Set(changes.filter { $0.action != .delete }.map(\.key))
-        let ownedKeys = request.keys.map { wanted in
+        let ownedKeys = request.keys.concurrentMap { wanted in
             OwnedKey(key: wanted.key, stamp: KeyStamp(value: wanted.value,
                                                       flags: changed.contains(wanted.key) ? flags : live.entries[wanted.key]?.flags ?? flags))
         }

@@ -31,6 +31,22 @@ import Testing
         }
     }
 
+    /// Flags are a full UInt64; kvctl's own JSON parser keeps integers as Int64, so larger ones must
+    /// still come back exact, along with keys that need escaping and a held lock's session.
+    @Test func flagsBeyondInt64AndEscapedKeysReadExactly() async throws {
+        try await withDouble { double, _ throws in
+            double.seed([
+                DoubleEntry(key: "config/max", value: Array("m".utf8), flags: UInt64.max),
+                DoubleEntry(key: "config/quote\"back\\slash\u{1}", value: Array("q".utf8), flags: 1 << 40, session: "s-1"),
+            ])
+            try await withClient(of: double) { consul throws in
+                let entries = try await consul.entries(under: "config/")
+                #expect(entries.map(\.key) == ["config/max", "config/quote\"back\\slash\u{1}"])
+                #expect(entries.map(\.flags) == [UInt64.max, 1 << 40])
+            }
+        }
+    }
+
     @Test func keysArePercentEncodedPerSegment() async throws {
         try await withDouble { double, _ throws in
             try await withClient(of: double) { consul throws in

@@ -1,0 +1,20 @@
+import KVCore
+import Testing
+
+@Suite struct KeyRulesCheck {
+    @Test(arguments: ["a", "config/app/port", "a/.../b", ".hidden/x", "a/b.c/..d", "ключ/значение", "a b/c"])
+    func acceptable(_ key: String) {
+        #expect(KeyRules.problem(with: key) == nil)
+    }
+
+    @Test(arguments: [
+        ("", "the key is empty"), ("/a", "the key starts with '/'"), ("a/", "the key ends with '/'"),
+        ("a//b", "the key has an empty segment ('//')"), ("./a", "the key has a '.' segment"),
+        ("a/..", "the key has a '..' segment"), ("a/../b", "the key has a '..' segment"),
+        ("a\u{7}b", "the key contains the control character U+0007"), ("a/\u{85}", "the key contains the control character U+0085"),
+        ("a\u{7F}", "the key contains the control character U+007F"),
+    ])
+    func refused(_ key: String, _ problem: String) {
+        #expect(KeyRules.problem(with: key) == problem)
+    }
+}
