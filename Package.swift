@@ -24,7 +24,7 @@ let package = Package(
         // The only module that sees libgit2: owns every pointer, throws libgit2's messages.
         .target(name: "GitKit", dependencies: ["CLibGit2"]),
         // Pure core: tree model, manifest loader, key rules. Knows nothing of git or HTTP.
-        .target(name: "KVCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "KVCore", dependencies: ["JSONSchema", .product(name: "Yams", package: "Yams")]),
         // JSON parser with source positions and a draft 2020-12 JSON Schema engine. Pure Swift.
         .target(name: "JSONSchema"),
         // Logstash's pipeline grammar (LSCL), parsed with positions and Logstash-style "expected" errors.
@@ -47,9 +47,9 @@ let package = Package(
             ]
         ),
         // What a publish writes to (the `KVStore` protocol) and pure publish planning: no HTTP, no files.
-        .target(name: "Publishing", dependencies: ["KVCore"]),
+        .target(name: "Publishing", dependencies: ["KVCore", "JSONSchema"]),
         // A `KVStore` in `.kvctl/` at the repository root: publishing with no Consul.
-        .target(name: "LocalStore", dependencies: ["Publishing", "KVCore"]),
+        .target(name: "LocalStore", dependencies: ["Publishing", "KVCore", "JSONSchema"]),
         // Fixture repositories, an in-memory revision and a process runner, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["KVCore"]),
         // Consul's HTTP API as kvctl uses it (AsyncHTTPClient), configured like the consul CLI.
@@ -64,7 +64,7 @@ let package = Package(
         ]),
         // A test tool: an in-process Consul KV/txn/session server on loopback (SwiftNIO), with fault switches.
         .target(name: "ConsulDouble", dependencies: [
-            "KVCore",
+            "KVCore", "JSONSchema",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

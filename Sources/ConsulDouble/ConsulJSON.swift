@@ -1,5 +1,5 @@
 import Foundation
-import KVCore
+import JSONSchema
 
 /// An entry as Consul's KV and txn endpoints write it: `Value` is base64, or `null` when empty or omitted.
 struct EntryJSON: Encodable {

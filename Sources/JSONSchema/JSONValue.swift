@@ -273,6 +273,14 @@ extension JSONValue: CustomStringConvertible {
     }
 }
 
+/// A JSON string literal for `text`, escaping what RFC 8259 requires (as Go's encoder does, minus
+/// its HTML escapes): the one quoting helper for every JSON kvctl writes by hand.
+public func jsonQuoted(_ text: String) -> String {
+    var out = ""
+    JSONWriter.writeString(text, into: &out)
+    return out
+}
+
 enum JSONWriter {
     static func write(_ value: JSONValue, into out: inout String) {
         switch value {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONSchema
 
 /// The `consul kv export` / `consul kv import` format: `[{"key", "flags", "value": base64}]` sorted by
 /// key, written in the field order and tab indentation `consul kv export` uses.
@@ -15,22 +16,4 @@ public enum ConsulExport {
         }
         return "[\n" + items.joined(separator: ",\n") + "\n]"
     }
-}
-
-/// A JSON string literal for `text`, escaping what RFC 8259 requires.
-public func jsonQuoted(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case _ where scalar.value < 0x20:
-            result += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
-        default: result.unicodeScalars.append(scalar)
-        }
-    }
-    return result + "\""
 }

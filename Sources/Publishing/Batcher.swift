@@ -1,4 +1,5 @@
 import Foundation
+import JSONSchema
 import KVCore
 
 /// Splits operations into `/v1/txn` requests within both limits: operation count and request body
