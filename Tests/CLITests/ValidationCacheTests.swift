@@ -117,6 +117,15 @@ import TestSupport
         #expect(output.contains("value-size"))
     }
 
+    @Test func aChangedSchemaDiscardsTheCache() throws {
+        try stage("kvctl.yaml", "logstash-pipelines:\n  - logstash/main/\nrules:\n  - paths: \"kv/grafana/*.json\"\n    schema: strict.json\n")
+        try stage("schemas/strict.json", "{\"type\": \"object\"}")
+        _ = try expectSameAsUncached()
+        try stage("schemas/strict.json", "{\"type\": \"object\", \"required\": [\"owner\"]}")
+        let output = try expectSameAsUncached()
+        #expect(output.contains("owner"))
+    }
+
     @Test func aStagedErrorIsReportedEveryRun() throws {
         try stage("kv/grafana/a.json", "{ \"uid\": \"a\", ")
         for _ in 0..<2 {
