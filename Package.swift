@@ -69,6 +69,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         // `make soak` and manual use: the Consul double in the foreground.
         .executableTarget(name: "consul-double", dependencies: ["ConsulDouble"]),
@@ -82,7 +83,7 @@ let package = Package(
         .testTarget(name: "PublishingTests", dependencies: ["Publishing", "LocalStore", "KVCore", "TestSupport", "ConsulKit", "ConsulDouble"]),
         // The double is checked through raw AsyncHTTPClient calls, independently of ConsulKit.
         .testTarget(name: "ConsulTests", dependencies: [
-            "ConsulKit", "ConsulDouble", "Publishing", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "ConsulKit", "ConsulDouble", "Publishing", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A Consul test double: a real HTTP/1.1 server on loopback serving the KV, txn and session API kvctl
 /// uses, with fault switches and request counters. A test tool, not a Consul: one datacenter, no
@@ -15,7 +16,7 @@ import NIOPosix
 /// ```
 public final class ConsulDouble: Sendable {
     public let options: DoubleOptions
-    /// `http://127.0.0.1:PORT` without a trailing slash, or `unix:///path` on a socket.
+    /// `http://127.0.0.1:PORT` (`https://` with `options.tls`) without a trailing slash, or `unix:///path` on a socket.
     public let baseURL: String
     /// 0 on a Unix socket.
     public let port: Int
@@ -34,11 +35,12 @@ public final class ConsulDouble: Sendable {
         self.channel = channel
         self.port = port
         baseURL = options.unixSocketPath.map { "unix://\($0)" }
-            ?? "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)"
+            ?? "\(options.tls == nil ? "http" : "https")://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)"
     }
 
     public static func start(_ options: DoubleOptions = DoubleOptions()) async throws -> ConsulDouble {
         let core = DoubleCore(options: options)
+        let sslContext = try options.tls.map(makeSSLContext)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             let bootstrap = ServerBootstrap(group: group)
@@ -46,6 +48,9 @@ public final class ConsulDouble: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let sslContext {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                        }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(HTTPServerHandler(core: core))
                     }
@@ -62,6 +67,18 @@ public final class ConsulDouble: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
+    }
+
+    private static func makeSSLContext(_ tls: DoubleTLS) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateChainFile).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)))
+        if let clientCAFile = tls.clientCAFile {
+            // Clients have no host name to check; their certificate must chain to the given CAs.
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .file(clientCAFile)
+        }
+        return try NIOSSLContext(configuration: configuration)
     }
 
     /// Closes the listener and every open connection.

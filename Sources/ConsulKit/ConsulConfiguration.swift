@@ -22,7 +22,7 @@ public struct ConsulConfiguration: Sendable, CustomStringConvertible {
         /// `CONSUL_HTTP_SSL_VERIFY=false` turns it off.
         public var verify = true
         public var caFile: String?
-        /// A folder of CA certificates (OpenSSL hashed-name layout).
+        /// A folder of PEM CA certificates, read as the consul CLI does: every file, whatever its name.
         public var caPath: String?
         public var clientCertificate: String?
         public var clientKey: String?

@@ -4,6 +4,8 @@ public enum ConsulError: Error, Sendable, Equatable, CustomStringConvertible {
     case configuration(String)
     /// No connection could be made or kept (refused, reset, closed before answering), after every attempt.
     case unreachable(address: String, reason: String, attempts: Int)
+    /// The TLS handshake failed: a certificate or trust problem, which retrying cannot fix.
+    case tlsHandshakeFailed(address: String, reason: String)
     /// No connection within the connect timeout, or silence past the read timeout; not retried, since
     /// each attempt already spent the whole budget.
     case timedOut(address: String, waitingFor: String, after: Duration)
@@ -24,6 +26,8 @@ public enum ConsulError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid Consul configuration: \(message)"
         case .unreachable(let address, let reason, let attempts):
             return "cannot reach Consul at \(address): \(reason)\(Self.afterAttempts(attempts))"
+        case .tlsHandshakeFailed(let address, let reason):
+            return "TLS handshake with Consul at \(address) failed: \(reason)"
         case .timedOut(let address, let waitingFor, let after):
             return "Consul at \(address) timed out: no \(waitingFor) within \(Self.seconds(after))"
         case .permissionDenied(let keys, let message):

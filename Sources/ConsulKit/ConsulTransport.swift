@@ -139,6 +139,7 @@ final class ConsulTransport: Sendable {
         } catch let error as NIOTooManyBytesError {
             throw .invalidResponse(address: address, request: label, problem: "\(error)")
         } catch {
+            if let problem = tlsProblem(error) { throw .tlsHandshakeFailed(address: address, reason: problem) }
             throw .unreachable(address: address, reason: Self.reason(error).redacting(configuration.secrets), attempts: attempt)
         }
     }
@@ -155,22 +156,9 @@ final class ConsulTransport: Sendable {
             if let dns = connection.dnsAError ?? connection.dnsAAAAError { return "cannot resolve \(connection.host): \(dns)" }
         }
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        // What `tlsProblem` leaves to retrying: no certificate or protocol complaint, the connection just ended.
+        if case NIOSSLError.handshakeFailed = error { return "the connection broke off during the TLS handshake" }
         return String(describing: error)
-    }
-
-    private static func tlsConfiguration(_ tls: ConsulConfiguration.TLS) throws -> TLSConfiguration {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        if !tls.verify { configuration.certificateVerification = .none }
-        if let caFile = tls.caFile ?? tls.caPath { configuration.trustRoots = .file(caFile) }
-        if let certificate = tls.clientCertificate, let key = tls.clientKey {
-            do {
-                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
-                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-            } catch {
-                throw ConsulError.configuration("cannot load the client certificate \(certificate) or key \(key): \(error)")
-            }
-        }
-        return configuration
     }
 }
 

@@ -1,14 +1,19 @@
 // Runs the Consul test double in the foreground for `make soak` and manual use:
 //   consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--max-txn-ops N]
-// It prints its URL on the first line, then serves until killed.
+//                 [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
+// It prints its URL on the first line (https:// with --tls-cert), then serves until killed.
+// --tls-client-ca requires clients to present a certificate signed by that CA.
 import ConsulDouble
 import Foundation
 
 var options = DoubleOptions()
 var arguments = CommandLine.arguments.dropFirst()
+var tlsCertificate: String?
+var tlsKey: String?
+var tlsClientCA: String?
 
 func usage(_ problem: String) -> Never {
-    FileHandle.standardError.write(Data("consul-double: \(problem)\nusage: consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--max-txn-ops N]\n".utf8))
+    FileHandle.standardError.write(Data("consul-double: \(problem)\nusage: consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--max-txn-ops N] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n".utf8))
     exit(2)
 }
 
@@ -23,11 +28,33 @@ while let flag = arguments.popFirst() {
     case "--max-txn-ops":
         guard let limit = Int(value), limit > 0 else { usage("bad operation limit \(value)") }
         options.maxTransactionOperations = limit
+    case "--tls-cert": tlsCertificate = value
+    case "--tls-key": tlsKey = value
+    case "--tls-client-ca": tlsClientCA = value
     default: usage("unknown option \(flag)")
     }
 }
 
-let double = try await ConsulDouble.start(options)
+switch (tlsCertificate, tlsKey) {
+case let (certificate?, key?):
+    // NIOSSL's load errors do not name the file.
+    for file in [certificate, key, tlsClientCA].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: file) {
+        usage("cannot read \(file)")
+    }
+    options.tls = DoubleTLS(certificateChainFile: certificate, privateKeyFile: key, clientCAFile: tlsClientCA)
+case (nil, nil):
+    if tlsClientCA != nil { usage("--tls-client-ca needs --tls-cert and --tls-key") }
+default:
+    usage("--tls-cert and --tls-key go together")
+}
+
+let double: ConsulDouble
+do {
+    double = try await ConsulDouble.start(options)
+} catch {
+    FileHandle.standardError.write(Data("consul-double: cannot start: \(error)\n".utf8))
+    exit(1)
+}
 FileHandle.standardOutput.write(Data((double.baseURL + "\n").utf8))
 while true {
     try await Task.sleep(for: .seconds(3600))

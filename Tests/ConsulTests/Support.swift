@@ -76,13 +76,14 @@ func withDouble(
     try outcome.get()
 }
 
-/// A client for `double` that retries quickly, so retry tests stay fast.
+/// A client for `double`, configured from `environment` as the CLI is, that retries quickly, so retry tests stay fast.
 func withClient(
     of double: ConsulDouble,
+    environment: [String: String] = [:],
     _ adjust: (inout ConsulConfiguration) -> Void = { _ in },
     _ body: (ConsulClient) async throws -> Void
 ) async throws {
-    var configuration = try ConsulConfiguration.fromEnvironment([:], overrides: .init(address: double.baseURL))
+    var configuration = try ConsulConfiguration.fromEnvironment(environment, overrides: .init(address: double.baseURL))
     configuration.retry = RetryPolicy(maxAttempts: 4, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(5))
     adjust(&configuration)
     try await ConsulClient.withClient(configuration) { client in try await body(client) }
