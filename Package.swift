@@ -24,13 +24,15 @@ let package = Package(
         // The only module that sees libgit2: owns every pointer, throws libgit2's messages.
         .target(name: "GitKit", dependencies: ["CLibGit2"]),
         // Pure core: tree model, manifest loader, key rules. Knows nothing of git or HTTP.
-        .target(name: "KVCore", dependencies: ["JSONSchema", .product(name: "Yams", package: "Yams")]),
+        .target(name: "KVCore", dependencies: ["JSONSchema", "TextPositions", .product(name: "Yams", package: "Yams")]),
         // JSON parser with source positions and a draft 2020-12 JSON Schema engine. Pure Swift.
         .target(name: "JSONSchema"),
+        // Line, column and byte offset of a place in UTF-8 text, and the line index that finds them.
+        .target(name: "TextPositions"),
         // Logstash's pipeline grammar (LSCL), parsed with positions and Logstash-style "expected" errors.
-        .target(name: "LogstashConfig"),
+        .target(name: "LogstashConfig", dependencies: ["TextPositions"]),
         // Go text/template as consul-template uses it: parse, collect key references, render with a source map.
-        .target(name: "ConsulTemplate"),
+        .target(name: "ConsulTemplate", dependencies: ["TextPositions"]),
         // One validator type per kind of content, behind the `Validator` protocol. Pure like the core.
         .target(name: "Validation", dependencies: [
             "KVCore", "JSONSchema", "LogstashConfig", "ConsulTemplate", .product(name: "Yams", package: "Yams"),
@@ -78,7 +80,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "ReleaseTests", dependencies: ["KVCore", "GitKit", "Snapshots", "TestSupport"]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
-        .testTarget(name: "ParserTests", dependencies: ["LogstashConfig", "ConsulTemplate"]),
+        .testTarget(name: "ParserTests", dependencies: ["LogstashConfig", "ConsulTemplate", "TextPositions"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "KVCore", "TestSupport"]),
         .testTarget(name: "PublishingTests", dependencies: ["Publishing", "LocalStore", "KVCore", "TestSupport", "ConsulKit", "ConsulDouble"]),
         // The double is checked through raw AsyncHTTPClient calls, independently of ConsulKit.

@@ -1,3 +1,5 @@
+import TextPositions
+
 /// A parsed template: the main body plus the templates named by `define` and `block`.
 public struct ParsedTemplate: Sendable {
     public let name: String
@@ -9,17 +11,17 @@ public struct ParsedTemplate: Sendable {
 
 public indirect enum TemplateNode: Equatable, Sendable {
     /// Text copied to the output, trim markers already applied.
-    case text(String, TemplatePosition)
+    case text(String, TextPosition)
     /// `{{ pipeline }}`: prints the value unless the pipeline declares variables.
-    case action(TemplatePipeline, TemplatePosition)
+    case action(TemplatePipeline, TextPosition)
     case control(TemplateControl)
     /// `{{ template "name" pipeline }}`; `block` is stored as a definition plus this call.
-    case template(name: String, pipeline: TemplatePipeline?, TemplatePosition)
-    case breakLoop(TemplatePosition)
-    case continueLoop(TemplatePosition)
+    case template(name: String, pipeline: TemplatePipeline?, TextPosition)
+    case breakLoop(TextPosition)
+    case continueLoop(TextPosition)
 
     /// Where the node starts: the left delimiter for actions.
-    public var position: TemplatePosition {
+    public var position: TextPosition {
         switch self {
         case .text(_, let p), .action(_, let p), .template(_, _, let p), .breakLoop(let p), .continueLoop(let p): p
         case .control(let c): c.position
@@ -37,7 +39,7 @@ public struct TemplateControl: Equatable, Sendable {
     public var pipeline: TemplatePipeline
     public var body: [TemplateNode]
     public var elseBody: [TemplateNode]?
-    public var position: TemplatePosition
+    public var position: TextPosition
 }
 
 /// `$a, $b := cmd | cmd`: each command's value becomes the last argument of the next one.
@@ -46,13 +48,13 @@ public struct TemplatePipeline: Equatable, Sendable {
     /// `=` rather than `:=`.
     public var isAssignment: Bool
     public var commands: [TemplateCommand]
-    public var position: TemplatePosition
+    public var position: TextPosition
 }
 
 public struct TemplateCommand: Equatable, Sendable {
     /// A function identifier first means a call with the rest as arguments.
     public var arguments: [TemplateOperand]
-    public var position: TemplatePosition
+    public var position: TextPosition
 }
 
 public struct TemplateOperand: Equatable, Sendable {
@@ -74,7 +76,7 @@ public struct TemplateOperand: Equatable, Sendable {
     }
 
     public var kind: Kind
-    public var position: TemplatePosition
+    public var position: TextPosition
 }
 
 public struct TemplateNumber: Equatable, Sendable {

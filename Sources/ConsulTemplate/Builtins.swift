@@ -1,9 +1,11 @@
+import TextPositions
+
 /// The functions the renderer evaluates. Argument counts were checked when parsing. Anything
 /// not implemented here (and everything depending on Vault, the catalog or the environment)
 /// yields a placeholder and is reported in `RenderResult.placeholderFunctions`.
 extension Execution {
     mutating func invoke(_ name: String, _ args: [TemplateValue],
-                         at position: TemplatePosition) throws(TemplateRenderError) -> TemplateValue {
+                         at position: TextPosition) throws(TemplateRenderError) -> TemplateValue {
         func string(_ index: Int) throws(TemplateRenderError) -> String {
             switch args[index] {
             case .string(let s), .placeholder(let s): return s
@@ -142,7 +144,7 @@ extension Execution {
     }
 
     private func index(_ item: TemplateValue, _ keys: ArraySlice<TemplateValue>,
-                       at position: TemplatePosition) throws(TemplateRenderError) -> TemplateValue {
+                       at position: TextPosition) throws(TemplateRenderError) -> TemplateValue {
         var current = item
         for key in keys {
             switch (current, key) {
@@ -170,7 +172,7 @@ extension Execution {
         return current
     }
 
-    private func equal(_ a: TemplateValue, _ b: TemplateValue, at position: TemplatePosition) throws(TemplateRenderError) -> Bool {
+    private func equal(_ a: TemplateValue, _ b: TemplateValue, at position: TextPosition) throws(TemplateRenderError) -> Bool {
         switch (a, b) {
         case (.int(let x), .int(let y)): return x == y
         case (.double(let x), .double(let y)): return x == y
@@ -181,7 +183,7 @@ extension Execution {
     }
 
     /// -1, 0 or 1.
-    private func compare(_ a: TemplateValue, _ b: TemplateValue, at position: TemplatePosition) throws(TemplateRenderError) -> Int {
+    private func compare(_ a: TemplateValue, _ b: TemplateValue, at position: TextPosition) throws(TemplateRenderError) -> Int {
         func order<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x == y ? 0 : 1) }
         switch (a, b) {
         case (.int(let x), .int(let y)): return order(x, y)
@@ -192,7 +194,7 @@ extension Execution {
     }
 
     private func arithmetic(_ name: String, _ a: TemplateValue, _ b: TemplateValue,
-                            at position: TemplatePosition) throws(TemplateRenderError) -> TemplateValue {
+                            at position: TextPosition) throws(TemplateRenderError) -> TemplateValue {
         switch (a, b) {
         case (.int(let x), .int(let y)):
             switch name {

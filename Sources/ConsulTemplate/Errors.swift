@@ -1,3 +1,5 @@
+import TextPositions
+
 /// A template that Go's text/template (with consul-template's functions) would reject.
 /// `description` follows Go: `template: NAME:LINE:COLUMN: MESSAGE`.
 public struct TemplateSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -8,7 +10,7 @@ public struct TemplateSyntaxError: Error, Equatable, Sendable, CustomStringConve
     /// Go's wording, e.g. `function "keyz" not defined`.
     public let message: String
 
-    init(_ message: String, name: String, at position: TemplatePosition) {
+    init(_ message: String, name: String, at position: TextPosition) {
         self.templateName = name
         self.line = position.line
         self.column = position.column
@@ -26,7 +28,7 @@ public struct TemplateRenderError: Error, Equatable, Sendable, CustomStringConve
     public let column: Int
     public let message: String
 
-    init(_ message: String, name: String, at position: TemplatePosition) {
+    init(_ message: String, name: String, at position: TextPosition) {
         self.templateName = name
         self.line = position.line
         self.column = position.column

@@ -1,3 +1,5 @@
+import TextPositions
+
 /// Parses Go text/template syntax with consul-template's functions.
 public struct TemplateParser: Sendable {
     /// Used in error messages, like Go's template name.
@@ -66,7 +68,7 @@ struct ParserEngine {
         TemplateSyntaxError(message, name: name, at: lines.position(of: offset))
     }
 
-    func position(_ offset: Int) -> TemplatePosition { lines.position(of: offset) }
+    func position(_ offset: Int) -> TextPosition { lines.position(of: offset) }
 
     func peek() throws(TemplateSyntaxError) -> Token {
         let token = tokens[index]

@@ -1,3 +1,5 @@
+import TextPositions
+
 /// A Consul KV key or prefix read by key, keyExists, keyOrDefault, ls, safeLs, tree or safeTree.
 public struct KeyReference: Equatable, Sendable {
     public let function: String
@@ -6,7 +8,7 @@ public struct KeyReference: Equatable, Sendable {
     public let key: String?
     public let datacenter: String?
     /// The argument's position, or the call's when the key arrives through the pipeline.
-    public let position: TemplatePosition
+    public let position: TextPosition
 
     public var isChecked: Bool { key != nil }
 }
@@ -17,7 +19,7 @@ public struct FunctionUse: Equatable, Sendable {
     public let category: FunctionCategory
     /// The first argument when it is a string literal (`secret "kv/data/app"` → `kv/data/app`).
     public let argument: String?
-    public let position: TemplatePosition
+    public let position: TextPosition
 }
 
 extension ParsedTemplate {
@@ -59,7 +61,7 @@ extension ParsedTemplate {
         let signature: FunctionSignature
         /// The first explicit argument, or for `"x" | f` the piped command when it is one literal.
         let firstArgument: TemplateOperand?
-        let position: TemplatePosition
+        let position: TextPosition
     }
 
     private func calls() -> [Call] {

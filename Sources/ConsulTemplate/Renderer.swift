@@ -1,3 +1,5 @@
+import TextPositions
+
 public struct RenderOptions: Sendable {
     /// How `if`, `with`, `and`, `or` and `not` judge an unknowable value (a placeholder).
     /// Render once with each setting to see both branches.
@@ -16,7 +18,7 @@ public struct RenderOptions: Sendable {
 public struct BlockedKey: Equatable, Sendable {
     public let function: String
     public let key: String
-    public let position: TemplatePosition
+    public let position: TextPosition
 }
 
 public struct RenderResult: Sendable {
@@ -63,7 +65,7 @@ struct Execution<Lookup: KeyLookup> {
         self.options = options
     }
 
-    func fail(_ message: String, at position: TemplatePosition) -> TemplateRenderError {
+    func fail(_ message: String, at position: TextPosition) -> TemplateRenderError {
         TemplateRenderError(message, name: template.name, at: position)
     }
 
@@ -144,7 +146,7 @@ struct Execution<Lookup: KeyLookup> {
     }
 
     private mutating func call(_ name: String, pipeline: TemplatePipeline?, dot: TemplateValue,
-                               at position: TemplatePosition) throws(TemplateRenderError) {
+                               at position: TextPosition) throws(TemplateRenderError) {
         guard let body = template.definitions[name] else {
             throw fail("no such template \(GoQuote.quote(name))", at: position)
         }
@@ -223,7 +225,7 @@ struct Execution<Lookup: KeyLookup> {
         }
     }
 
-    private func fields(_ names: [String], of value: TemplateValue, at position: TemplatePosition) throws(TemplateRenderError) -> TemplateValue {
+    private func fields(_ names: [String], of value: TemplateValue, at position: TextPosition) throws(TemplateRenderError) -> TemplateValue {
         var current = value
         for name in names {
             switch current {
@@ -247,7 +249,7 @@ struct Execution<Lookup: KeyLookup> {
     /// `and`/`or` stop at the first deciding argument, as Go does; other functions get all
     /// arguments evaluated.
     private mutating func call(_ name: String, _ operands: ArraySlice<TemplateOperand>, dot: TemplateValue,
-                               final: TemplateValue?, at position: TemplatePosition) throws(TemplateRenderError) -> TemplateValue {
+                               final: TemplateValue?, at position: TextPosition) throws(TemplateRenderError) -> TemplateValue {
         let count = operands.count + (final == nil ? 0 : 1)
         if name == "and" || name == "or" {
             var value = TemplateValue.missing

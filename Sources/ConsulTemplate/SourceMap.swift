@@ -1,3 +1,5 @@
+import TextPositions
+
 /// Maps positions in rendered output back to the template, so an error found in the output
 /// (e.g. by the Logstash parser) can be reported at the template's own line.
 public struct SourceMap: Sendable {
@@ -15,7 +17,7 @@ public struct SourceMap: Sendable {
 
     /// The template position that produced the output character at `line`:`column` (1-based,
     /// column in characters); nil when the line is outside the output.
-    public func templatePosition(forOutputLine line: Int, column: Int) -> TemplatePosition? {
+    public func templatePosition(forOutputLine line: Int, column: Int) -> TextPosition? {
         guard let offset = output.offset(line: line, column: column) else { return nil }
         return templatePosition(forOutputOffset: offset)
     }
@@ -28,7 +30,7 @@ public struct SourceMap: Sendable {
         return templatePosition(forOutputOffset: offset ?? range.lowerBound)?.line
     }
 
-    func templatePosition(forOutputOffset offset: Int) -> TemplatePosition? {
+    func templatePosition(forOutputOffset offset: Int) -> TextPosition? {
         var lo = 0
         var hi = segments.count - 1
         guard hi >= 0, segments[0].outputStart <= offset else { return nil }

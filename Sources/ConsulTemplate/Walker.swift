@@ -1,3 +1,5 @@
+import TextPositions
+
 extension ParsedTemplate {
     /// Every pipeline, nested ones included, ordered by position in the source.
     func allPipelines() -> [TemplatePipeline] {
@@ -41,8 +43,8 @@ extension ParsedTemplate {
 struct ArityChecker {
     let functions: FunctionTable
 
-    func firstProblem(in template: ParsedTemplate) -> (String, TemplatePosition)? {
-        var problems: [(String, TemplatePosition)] = []
+    func firstProblem(in template: ParsedTemplate) -> (String, TextPosition)? {
+        var problems: [(String, TextPosition)] = []
         for pipeline in template.allPipelines() {
             for (stage, command) in pipeline.commands.enumerated() {
                 for (index, argument) in command.arguments.enumerated() {

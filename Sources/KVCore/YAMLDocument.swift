@@ -1,3 +1,4 @@
+import TextPositions
 import Yams
 
 /// Parses one YAML file into a node tree, turning libyaml's failures into located diagnostics.
@@ -60,16 +61,8 @@ public enum YAMLDocument {
 
 /// 1-based line and column (in Unicode scalars) of a byte offset.
 public func lineAndColumn(ofByte offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
-    var line = 1, column = 1
-    for byte in bytes.prefix(offset) {
-        if byte == UInt8(ascii: "\n") {
-            line += 1
-            column = 1
-        } else if byte & 0xC0 != 0x80 {
-            column += 1
-        }
-    }
-    return (line, column)
+    let position = LineIndex(bytes).position(of: offset)
+    return (position.line, position.column)
 }
 
 private func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {

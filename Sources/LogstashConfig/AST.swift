@@ -1,3 +1,5 @@
+import TextPositions
+
 /// A parsed pipeline configuration: the sections in source order.
 public struct LogstashConfig: Equatable, Sendable {
     public var sections: [LogstashSection]
@@ -14,7 +16,7 @@ public enum LogstashSectionKind: String, Sendable, CaseIterable {
 public struct LogstashSection: Equatable, Sendable {
     public var kind: LogstashSectionKind
     public var items: [LogstashItem]
-    public var position: LogstashPosition
+    public var position: TextPosition
 }
 
 public enum LogstashItem: Equatable, Sendable {
@@ -26,7 +28,7 @@ public struct LogstashPlugin: Equatable, Sendable {
     /// The name as written; a quoted name is stored without its quotes.
     public var name: String
     public var attributes: [LogstashAttribute]
-    public var position: LogstashPosition
+    public var position: TextPosition
 
     /// The value of the first attribute called `name`, if any.
     public func attribute(_ name: String) -> LogstashValue? {
@@ -37,7 +39,7 @@ public struct LogstashPlugin: Equatable, Sendable {
 public struct LogstashAttribute: Equatable, Sendable {
     public var name: String
     public var value: LogstashValue
-    public var position: LogstashPosition
+    public var position: TextPosition
 }
 
 public struct LogstashValue: Equatable, Sendable {
@@ -52,7 +54,7 @@ public struct LogstashValue: Equatable, Sendable {
     }
 
     public var kind: Kind
-    public var position: LogstashPosition
+    public var position: TextPosition
 
     /// The text of a scalar (bareword, string or number); nil for structured values.
     public var scalarText: String? {
@@ -67,25 +69,25 @@ public struct LogstashHashEntry: Equatable, Sendable {
     /// A number, bareword or string.
     public var key: LogstashValue
     public var value: LogstashValue
-    public var position: LogstashPosition
+    public var position: TextPosition
 }
 
 /// `if … else if … else …`: one clause per `if`/`else if`, then an optional `else`.
 public struct LogstashBranch: Equatable, Sendable {
     public var clauses: [LogstashClause]
     public var elseClause: LogstashElse?
-    public var position: LogstashPosition
+    public var position: TextPosition
 }
 
 public struct LogstashClause: Equatable, Sendable {
     public var condition: LogstashCondition
     public var body: [LogstashItem]
-    public var position: LogstashPosition
+    public var position: TextPosition
 }
 
 public struct LogstashElse: Equatable, Sendable {
     public var body: [LogstashItem]
-    public var position: LogstashPosition
+    public var position: TextPosition
 }
 
 public enum LogstashBooleanOperator: String, Equatable, Sendable {
@@ -96,7 +98,7 @@ public enum LogstashBooleanOperator: String, Equatable, Sendable {
 public struct LogstashCondition: Equatable, Sendable {
     public var expressions: [LogstashExpression]
     public var operators: [LogstashBooleanOperator]
-    public var position: LogstashPosition
+    public var position: TextPosition
 }
 
 public enum LogstashComparisonOperator: String, Equatable, Sendable {
@@ -116,7 +118,7 @@ public struct LogstashExpression: Equatable, Sendable {
     }
 
     public var kind: Kind
-    public var position: LogstashPosition
+    public var position: TextPosition
 }
 
 public struct LogstashRValue: Equatable, Sendable {
@@ -132,5 +134,5 @@ public struct LogstashRValue: Equatable, Sendable {
     }
 
     public var kind: Kind
-    public var position: LogstashPosition
+    public var position: TextPosition
 }

@@ -1,3 +1,5 @@
+import TextPositions
+
 /// The furthest position the parser reached where no alternative could continue, with what
 /// would have been accepted there (the way Logstash reports configuration errors).
 public struct LogstashSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -9,7 +11,7 @@ public struct LogstashSyntaxError: Error, Equatable, Sendable, CustomStringConve
     /// `expected one of "input", "filter", "output" at line 1, column 1`
     public let message: String
 
-    public init(position: LogstashPosition, expected: [String]) {
+    public init(position: TextPosition, expected: [String]) {
         self.line = position.line
         self.column = position.column
         self.offset = position.offset
@@ -23,6 +25,6 @@ public struct LogstashSyntaxError: Error, Equatable, Sendable, CustomStringConve
         self.message = "expected \(what) at line \(position.line), column \(position.column)"
     }
 
-    public var position: LogstashPosition { LogstashPosition(line: line, column: column, offset: offset) }
+    public var position: TextPosition { TextPosition(line: line, column: column, offset: offset) }
     public var description: String { message }
 }

@@ -1,3 +1,5 @@
+import TextPositions
+
 /// Entry points. The grammar is Logstash's PEG (`grammar.treetop`) transcribed by hand; every
 /// rule returns nil on failure and leaves `pos` where it started.
 public enum LogstashParser {
@@ -34,12 +36,12 @@ struct Parser {
     init(_ input: UnsafeBufferPointer<UInt8>) {
         self.input = input
         self.end = input.count
-        self.lines = LineIndex(input)
+        self.lines = LineIndex(Array(input))
     }
 
     func error() -> LogstashSyntaxError {
         let at = max(failPos, 0)
-        return LogstashSyntaxError(position: lines.position(of: at, in: input), expected: Expectation.describe(failSet))
+        return LogstashSyntaxError(position: lines.position(of: at), expected: Expectation.describe(failSet))
     }
 
     // MARK: Primitives
@@ -57,7 +59,7 @@ struct Parser {
 
     @inline(__always) func byte(_ p: Int) -> UInt8 { p < end ? input[p] : 0 }
 
-    @inline(__always) func position(_ offset: Int) -> LogstashPosition { lines.position(of: offset, in: input) }
+    @inline(__always) func position(_ offset: Int) -> TextPosition { lines.position(of: offset) }
 
     func text(_ from: Int, _ to: Int) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: input[from..<to]), as: UTF8.self)

@@ -1,10 +1,12 @@
+import TextPositions
+
 /// A plugin's `id => …` setting, for checking uniqueness across all files of a pipeline.
 public struct LogstashPluginID: Equatable, Sendable {
     public var id: String
     public var pluginName: String
     public var section: LogstashSectionKind
     /// Where the id value is written.
-    public var position: LogstashPosition
+    public var position: TextPosition
 }
 
 extension LogstashConfig {

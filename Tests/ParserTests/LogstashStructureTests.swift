@@ -1,5 +1,6 @@
 import LogstashConfig
 import Testing
+import TextPositions
 
 @Suite("Logstash errors, AST and queries")
 struct LogstashStructureTests {
@@ -76,7 +77,7 @@ struct LogstashStructureTests {
             return
         }
         #expect(drop.name == "drop")
-        #expect(drop.position == LogstashPosition(line: 1, column: 50, offset: 49))
+        #expect(drop.position == TextPosition(line: 1, column: 50, offset: 49))
     }
 
     @Test func valuesAndPositions() throws {
@@ -92,7 +93,7 @@ struct LogstashStructureTests {
         let config = try LogstashParser.parse(source)
         let es = try #require(config.plugins().first?.plugin)
         #expect(es.name == "elasticsearch")
-        #expect(es.position == LogstashPosition(line: 2, column: 3, offset: 11))
+        #expect(es.position == TextPosition(line: 2, column: 3, offset: 11))
         #expect(es.attributes.map(\.name) == ["hosts", "codec", "headers"])
         let hosts = try #require(es.attribute("hosts"))
         #expect(hosts.position.line == 3 && hosts.position.column == 14)
@@ -127,8 +128,8 @@ struct LogstashStructureTests {
         #expect(ids.map(\.id) == ["beats_in", "es_out"])
         #expect(ids.map(\.pluginName) == ["beats", "elasticsearch"])
         #expect(ids.map(\.section) == [.input, .output])
-        #expect(ids[0].position == LogstashPosition(line: 3, column: 11, offset: 28))
-        #expect(ids[1].position == LogstashPosition(line: 12 + 18 + 4, column: 13, offset: ids[1].position.offset))
+        #expect(ids[0].position == TextPosition(line: 3, column: 11, offset: 28))
+        #expect(ids[1].position == TextPosition(line: 12 + 18 + 4, column: 13, offset: ids[1].position.offset))
     }
 
     @Test func codecIDsAreNotPipelinePlugins() throws {

@@ -1,5 +1,6 @@
 import ConsulTemplate
 import Testing
+import TextPositions
 
 /// A template and Go's verdict: nil for valid, else the message and where it is reported.
 struct TemplateCase: Sendable, CustomTestStringConvertible {
@@ -141,9 +142,9 @@ struct TemplateParseTests {
         #expect(uses.map(\.category) == [.environment, .vault, .catalog])
         #expect(uses.map(\.argument) == ["SVC", "kv/data/es", "web@dc1"])
         #expect(uses.map(\.position) == [
-            TemplatePosition(line: 4, column: 31, offset: uses[0].position.offset),
-            TemplatePosition(line: 5, column: 22, offset: uses[1].position.offset),
-            TemplatePosition(line: 5, column: 77, offset: uses[2].position.offset),
+            TextPosition(line: 4, column: 31, offset: uses[0].position.offset),
+            TextPosition(line: 5, column: 22, offset: uses[1].position.offset),
+            TextPosition(line: 5, column: 77, offset: uses[2].position.offset),
         ])
     }
 

@@ -1,6 +1,7 @@
 import ConsulTemplate
 import LogstashConfig
 import Testing
+import TextPositions
 
 /// A template rendered against `kv`, with the exact output expected.
 struct RenderCase: Sendable, CustomTestStringConvertible {
@@ -145,7 +146,7 @@ struct TemplateRenderTests {
         #expect(map.templateLine(forOutputLine: 7) == nil)
         // Output line 4 is `    host_b => "10.0.0.2"`: `b` comes from `{{ .Key }}`, `=` is text,
         // `1` comes from `{{ .Value }}`.
-        #expect(map.templatePosition(forOutputLine: 4, column: 10) == TemplatePosition(line: 4, column: 10, offset: 64))
+        #expect(map.templatePosition(forOutputLine: 4, column: 10) == TextPosition(line: 4, column: 10, offset: 64))
         #expect(map.templatePosition(forOutputLine: 4, column: 12)?.column == 21)
         #expect(map.templatePosition(forOutputLine: 4, column: 16)?.column == 25)
     }

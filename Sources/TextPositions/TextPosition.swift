@@ -1,6 +1,6 @@
-/// A place in a template or its output: 1-based line and column (column counts Unicode
-/// scalars) plus the 0-based UTF-8 byte offset.
-public struct TemplatePosition: Hashable, Sendable, CustomStringConvertible {
+/// A place in a UTF-8 text: 1-based line and column (the column counts Unicode scalars, as Logstash
+/// and Go count characters) plus the 0-based byte offset. Shared by the Logstash and template parsers.
+public struct TextPosition: Hashable, Sendable, CustomStringConvertible {
     public let line: Int
     public let column: Int
     public let offset: Int
@@ -15,28 +15,31 @@ public struct TemplatePosition: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Line starts of a UTF-8 text, to turn offsets into positions and back.
-struct LineIndex: Sendable {
-    let bytes: [UInt8]
+public struct LineIndex: Sendable {
+    public let bytes: [UInt8]
     private let starts: [Int]
 
-    init(_ bytes: [UInt8]) {
+    public init(_ bytes: [UInt8]) {
         self.bytes = bytes
         var starts = [0]
-        for (i, b) in bytes.enumerated() where b == 0x0A { starts.append(i + 1) }
+        starts.reserveCapacity(bytes.count / 32 + 1)
+        bytes.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices where buffer[i] == 0x0A { starts.append(i + 1) }
+        }
         self.starts = starts
     }
 
-    var lineCount: Int { starts.count }
+    public var lineCount: Int { starts.count }
 
-    func position(of offset: Int) -> TemplatePosition {
+    public func position(of offset: Int) -> TextPosition {
         let offset = min(max(offset, 0), bytes.count)
         let line = lineNumber(of: offset)
         var column = 1
         for i in starts[line - 1]..<offset where bytes[i] & 0xC0 != 0x80 { column += 1 }
-        return TemplatePosition(line: line, column: column, offset: offset)
+        return TextPosition(line: line, column: column, offset: offset)
     }
 
-    func lineNumber(of offset: Int) -> Int {
+    public func lineNumber(of offset: Int) -> Int {
         var lo = 0
         var hi = starts.count - 1
         while lo < hi {
@@ -48,7 +51,7 @@ struct LineIndex: Sendable {
 
     /// Byte offset of a 1-based line and column; nil when the line does not exist. A column past
     /// the end of the line gives the line's end.
-    func offset(line: Int, column: Int) -> Int? {
+    public func offset(line: Int, column: Int) -> Int? {
         guard line >= 1, line <= starts.count else { return nil }
         let lineEnd = line < starts.count ? starts[line] - 1 : bytes.count
         var offset = starts[line - 1]
@@ -61,7 +64,7 @@ struct LineIndex: Sendable {
         return offset
     }
 
-    func lineRange(_ line: Int) -> Range<Int> {
+    public func lineRange(_ line: Int) -> Range<Int> {
         let start = starts[line - 1]
         let end = line < starts.count ? starts[line] - 1 : bytes.count
         return start..<end
