@@ -2,47 +2,28 @@ import Foundation
 import JSONSchema
 
 /// An entry as Consul's KV and txn endpoints write it: `Value` is base64, or `null` when empty or omitted.
-struct EntryJSON: Encodable {
+/// Written by hand, keys sorted like the double's other JSON: listing ten thousand keys through
+/// Foundation's encoder made the double, not kvctl, the slow side of the publish bench.
+struct EntryJSON {
     var entry: DoubleEntry
     var includeValue = true
 
-    private enum CodingKeys: String, CodingKey {
-        case LockIndex, Key, Flags, Value, Session, CreateIndex, ModifyIndex
+    var text: String {
+        let value = includeValue && !entry.value.isEmpty ? "\"" + Data(entry.value).base64EncodedString() + "\"" : "null"
+        return "{\"CreateIndex\":\(entry.createIndex),\"Flags\":\(entry.flags),\"Key\":\(jsonQuoted(entry.key)),"
+            + "\"LockIndex\":\(entry.lockIndex),\"ModifyIndex\":\(entry.modifyIndex),"
+            + (entry.session.map { "\"Session\":\(jsonQuoted($0))," } ?? "") + "\"Value\":\(value)}"
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(entry.lockIndex, forKey: .LockIndex)
-        try container.encode(entry.key, forKey: .Key)
-        try container.encode(entry.flags, forKey: .Flags)
-        let value = includeValue && !entry.value.isEmpty ? Data(entry.value).base64EncodedString() : nil
-        try container.encode(value, forKey: .Value)
-        try container.encodeIfPresent(entry.session, forKey: .Session)
-        try container.encode(entry.createIndex, forKey: .CreateIndex)
-        try container.encode(entry.modifyIndex, forKey: .ModifyIndex)
-    }
-}
-
-extension EntryJSON {
-    /// A listing as the encoder would write it (sorted keys), written directly: listing ten thousand
-    /// keys through Foundation's encoder made the double, not kvctl, the slow side of the publish bench.
-    static func list(_ entries: [DoubleEntry]) -> [UInt8] {
-        var text = "["
-        for (position, entry) in entries.enumerated() {
-            let value = entry.value.isEmpty ? "null" : "\"" + Data(entry.value).base64EncodedString() + "\""
-            text += position == 0 ? "" : ","
-            text += "{\"CreateIndex\":\(entry.createIndex),\"Flags\":\(entry.flags),\"Key\":\(jsonQuoted(entry.key)),"
-                + "\"LockIndex\":\(entry.lockIndex),\"ModifyIndex\":\(entry.modifyIndex),"
-                + (entry.session.map { "\"Session\":\(jsonQuoted($0))," } ?? "") + "\"Value\":\(value)}"
-        }
-        return Array((text + "]").utf8)
+    static func list(_ entries: [DoubleEntry]) -> String {
+        "[" + entries.map { EntryJSON(entry: $0).text }.joined(separator: ",") + "]"
     }
 }
 
 /// `/v1/txn`'s answer: exactly one of `Results` and `Errors` is non-null.
-struct TxnResponseJSON: Encodable {
-    struct Result: Encodable { var KV: EntryJSON }
-    struct Failure: Encodable {
+struct TxnResponseJSON {
+    struct Result { var KV: EntryJSON }
+    struct Failure {
         var OpIndex: Int
         var What: String
     }
@@ -50,12 +31,12 @@ struct TxnResponseJSON: Encodable {
     var results: [Result]?
     var errors: [Failure]?
 
-    private enum CodingKeys: String, CodingKey { case Results, Errors }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(results, forKey: .Results)
-        try container.encode(errors, forKey: .Errors)
+    var text: String {
+        let errors = self.errors.map { failures in
+            "[" + failures.map { "{\"OpIndex\":\($0.OpIndex),\"What\":\(jsonQuoted($0.What))}" }.joined(separator: ",") + "]"
+        }
+        let results = self.results.map { "[" + $0.map { "{\"KV\":\($0.KV.text)}" }.joined(separator: ",") + "]" }
+        return "{\"Errors\":\(errors ?? "null"),\"Results\":\(results ?? "null")}"
     }
 }
 

@@ -47,8 +47,12 @@ struct DoubleResponse: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding the double's own plain types cannot fail.
-        let body = try! encoder.encode(value)
-        return .init(status: status, headers: [("Content-Type", "application/json")], body: Array(body))
+        return json(text: String(decoding: try! encoder.encode(value), as: UTF8.self), status: status)
+    }
+
+    /// JSON the double wrote by hand (`EntryJSON`, `TxnResponseJSON`).
+    static func json(text: String, status: Int = 200) -> Self {
+        .init(status: status, headers: [("Content-Type", "application/json")], body: Array(text.utf8))
     }
 
     /// The `true` / `false` literal the KV write endpoints answer.

@@ -28,14 +28,14 @@ extension DoubleRouter {
             let index = entries.map(\.modifyIndex).max() ?? state.index
             return entries.isEmpty
                 ? DoubleResponse.notFound.withConsulIndex(index)
-                : DoubleResponse(status: 200, headers: [("Content-Type", "application/json")], body: EntryJSON.list(entries)).withConsulIndex(index)
+                : DoubleResponse.json(text: EntryJSON.list(entries)).withConsulIndex(index)
         }
         guard let entry = state.entry(key) else { return DoubleResponse.notFound.withConsulIndex(state.index) }
         if request.query["raw"] != nil {
             return DoubleResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: entry.value)
                 .withConsulIndex(entry.modifyIndex)
         }
-        return .json([EntryJSON(entry: entry)]).withConsulIndex(entry.modifyIndex)
+        return .json(text: EntryJSON.list([entry])).withConsulIndex(entry.modifyIndex)
     }
 
     private func put(_ request: DoubleRequest, key: String, state: inout DoubleState, now: ContinuousClock.Instant) -> DoubleResponse {

@@ -41,17 +41,17 @@ extension DoubleRouter {
             operations.append(
                 KVOperation(verb: verb, key: kv.Key, value: value, flags: kv.Flags ?? 0, index: kv.Index ?? 0, session: kv.Session))
         }
-        guard failures.isEmpty else { return .json(TxnResponseJSON(errors: failures), status: 409) }
+        guard failures.isEmpty else { return .json(text: TxnResponseJSON(errors: failures).text, status: 409) }
         let writes = operations.contains { $0.verb.writes }
         // A transaction without writes is served like a read: no raft entry, the index header set.
         var target = state
         let outcome = writes ? Self.run(operations, on: &state, now: now) : Self.run(operations, on: &target, now: now)
         switch outcome {
         case .success(let results):
-            let response = DoubleResponse.json(TxnResponseJSON(results: results))
+            let response = DoubleResponse.json(text: TxnResponseJSON(results: results).text)
             return writes ? response : response.withConsulIndex(state.index)
         case .failure(let failed):
-            return .json(TxnResponseJSON(errors: failed.failures), status: 409)
+            return .json(text: TxnResponseJSON(errors: failed.failures).text, status: 409)
         }
     }
 
