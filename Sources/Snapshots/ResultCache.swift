@@ -71,15 +71,7 @@ public final class ResultCache: ResultMemo {
     }
 
     private static func read(_ path: String, context: String) -> [String: [UInt8]]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk.prefix(count))
-        }
+        guard let bytes = try? readFile(path, display: path) else { return nil }
         var reader = RecordReader(bytes)
         guard reader.string() == magic, reader.string() == context,
               let records = reader.list({ reader -> (String, [UInt8])? in

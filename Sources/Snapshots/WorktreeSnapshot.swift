@@ -66,26 +66,27 @@ public final class WorktreeSnapshot: SourceTree {
             guard length >= 0 else { throw SnapshotError.unreadable(path, reason: String(cString: strerror(errno))) }
             return Array(buffer.prefix(length))
         }
-        return try Self.readFile(full, display: path)
+        return try readFile(full, display: path)
     }
 
     public func lazyContents(of path: String) throws -> FileContent {
         if try kind(of: path) == .symlink { return FileContent(bytes: try contents(of: path)) }
         let full = workdir + "/" + path
-        return FileContent(id: nil) { try Self.readFile(full, display: path) }
+        return FileContent(id: nil) { try readFile(full, display: path) }
     }
+}
 
-    private static func readFile(_ full: String, display: String) throws -> [UInt8] {
-        let descriptor = open(full, O_RDONLY)
-        guard descriptor >= 0 else { throw SnapshotError.unreadable(display, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
-            if count < 0 { throw SnapshotError.unreadable(display, reason: String(cString: strerror(errno))) }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk.prefix(count))
-        }
+/// A whole file's bytes; `display` names it in the error.
+func readFile(_ full: String, display: String) throws -> [UInt8] {
+    let descriptor = open(full, O_RDONLY)
+    guard descriptor >= 0 else { throw SnapshotError.unreadable(display, reason: String(cString: strerror(errno))) }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+        if count < 0 { throw SnapshotError.unreadable(display, reason: String(cString: strerror(errno))) }
+        if count == 0 { return bytes }
+        bytes.append(contentsOf: chunk.prefix(count))
     }
 }

@@ -20,9 +20,10 @@ struct ItemRecord {
     }
 
     /// Templates read other keys and datasource files feed other items' checks, so both are
-    /// checked every run; everything else depends on its own bytes alone.
+    /// checked every run; everything else depends on its own bytes alone (and is kept when `key(for:)`
+    /// can name its blob).
     static func isReusable(_ item: Item) -> Bool {
-        !item.isTemplate && item.kind != .consulTemplate && item.kind != .grafanaDatasources && item.entry.contentID != nil
+        !item.isTemplate && item.kind != .consulTemplate && item.kind != .grafanaDatasources
     }
 
     init(kind: ItemKind, findings: [Diagnostic], dashboard: DashboardSummary?, pipeline: PipelineSummary?) {

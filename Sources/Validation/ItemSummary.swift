@@ -64,6 +64,7 @@ struct PipelineSummary: Sendable, Equatable {
         self.counts = counts
     }
 
+    /// Both renderings of a template hold the same plugins; the first one that parses stands for it.
     init?(_ checks: [LogstashCheck]) {
         guard let check = checks.first(where: { if case .success = $0.result { true } else { false } }),
               case .success(let config) = check.result else { return nil }

@@ -49,14 +49,13 @@ public struct SchemaCatalog: Sendable {
     /// The schema at `path` (relative to the schema folder), or why it cannot be used.
     public func schema(_ path: String) -> Result<Schema, SchemaProblem> {
         guard known.contains(path) else { return .failure(SchemaProblem(message: "no schema '\(path)' in \(folder)/")) }
-        if let result = compiled.results.withLock({ $0[path] }) { return result }
-        let result: Result<Schema, SchemaProblem>
-        do {
-            result = .success(try registry.compile(uri: Self.uri(path)))
-        } catch {
-            result = .failure(SchemaProblem(message: "\(folder)/\(path) does not compile: \(error.message)"))
+        // Compiled under the lock, so validators starting together compile each schema once.
+        return compiled.results.withLock { results in
+            if let result = results[path] { return result }
+            let result = Result { () throws(SchemaError) in try registry.compile(uri: Self.uri(path)) }
+                .mapError { SchemaProblem(message: "\(folder)/\(path) does not compile: \($0.message)") }
+            results[path] = result
+            return result
         }
-        compiled.results.withLock { $0[path] = result }
-        return result
     }
 }
