@@ -4,12 +4,17 @@ public struct Rule: Sendable, Hashable {
     public let severity: Severity
     public let summary: String
     public let rationale: String
+    /// For an error: the consumer behaviour it predicts and where that behaviour is documented or
+    /// implemented (docs page or source file). An error means "the consumer would reject or mis-serve
+    /// this"; without such a source a rule is a warning.
+    public let consumer: String?
 
-    public init(_ id: String, _ severity: Severity, _ summary: String, rationale: String) {
+    public init(_ id: String, _ severity: Severity, _ summary: String, rationale: String, consumer: String? = nil) {
         self.id = id
         self.severity = severity
         self.summary = summary
         self.rationale = rationale
+        self.consumer = consumer
     }
 
     public func finding(at location: SourceLocation, _ message: String) -> Diagnostic {

@@ -60,33 +60,3 @@ public struct FixtureError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
-
-public struct ProcessResult: Sendable {
-    public let status: Int32
-    public let output: [UInt8]
-    public let standardError: String
-    public var standardOutput: String { String(decoding: output, as: UTF8.self) }
-}
-
-/// Runs a program to completion, capturing both streams (read concurrently so neither pipe fills up).
-public func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
-                environment: [String: String]? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    if let environment { process.environment = environment }
-    let stdout = Pipe(), stderr = Pipe()
-    process.standardOutput = stdout
-    process.standardError = stderr
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    nonisolated(unsafe) var errorBytes = Data()
-    let reading = DispatchGroup()
-    DispatchQueue.global().async(group: reading) { errorBytes = stderr.fileHandleForReading.readDataToEndOfFile() }
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    reading.wait()
-    return ProcessResult(status: process.terminationStatus, output: Array(output),
-                         standardError: String(decoding: errorBytes, as: UTF8.self))
-}

@@ -17,17 +17,18 @@ struct Rules: ParsableCommand {
         let severity: String
         let summary: String
         let rationale: String
+        let consumer: String?
     }
 
     func run() throws {
         let rules = Validation.rules
         switch output {
         case .json:
-            print(try jsonText(rules.map { Row(id: $0.id, severity: $0.severity.rawValue, summary: $0.summary, rationale: $0.rationale) }))
+            print(try jsonText(rules.map { Row(id: $0.id, severity: $0.severity.rawValue, summary: $0.summary, rationale: $0.rationale, consumer: $0.consumer) }))
         case .markdown:
-            print("| rule | severity | what it finds | why |\n|---|---|---|---|")
+            print("| rule | severity | what it finds | why | consumer behaviour and source |\n|---|---|---|---|---|")
             for rule in rules {
-                print("| `\(rule.id)` | \(rule.severity.rawValue) | \(rule.summary) | \(rule.rationale) |")
+                print("| `\(rule.id)` | \(rule.severity.rawValue) | \(rule.summary) | \(rule.rationale) | \(rule.consumer ?? "") |")
             }
         case .text:
             let width = rules.map(\.id.count).max() ?? 0

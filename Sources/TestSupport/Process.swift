@@ -1,0 +1,118 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let output: [UInt8]
+    public let standardError: String
+    /// Wall time from spawn to exit.
+    public let seconds: Double
+    /// The child's peak resident set (wait4's ru_maxrss), in bytes.
+    public let peakMemoryBytes: Int
+    public var standardOutput: String { String(decoding: output, as: UTF8.self) }
+}
+
+/// A spawned program outlived its ceiling and was killed: a hang, not an answer.
+public struct ProcessTimeout: Error, CustomStringConvertible {
+    public let command: String
+    public let seconds: Double
+    public var description: String { "\(command) was still running after \(seconds) s and was killed" }
+}
+
+/// Every test process gets a ceiling, so a hang fails its test instead of stalling the suite.
+public let defaultProcessTimeout: Double = 300
+
+/// Runs a program to completion, capturing both streams (read concurrently so neither pipe fills up).
+/// Spawned with posix_spawn and reaped with wait4, so the peak memory of the child itself is known;
+/// killed (SIGKILL) and reported as `ProcessTimeout` after `timeout` seconds.
+public func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
+                environment: [String: String]? = nil, input: [UInt8]? = nil,
+                timeout: Double = defaultProcessTimeout) throws -> ProcessResult {
+    var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0], inPipe: [Int32] = [0, 0]
+    guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, pipe(&inPipe) == 0 else { throw FixtureError("pipe: \(errno)") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+    for fd in inPipe + outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, fd) }
+
+    // env(1) changes directory and finds a bare name on PATH, then execs in place (same pid, so
+    // wait4's figures are the program's own); glibc's addchdir_np is not visible from Swift.
+    let resolved = "/usr/bin/env"
+    let argv = ["env"] + (directory.map { ["-C", $0.path] } ?? []) + [executable] + arguments
+    let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+    var pid: pid_t = 0
+    let started = Date()
+    let spawned = withCStrings(argv) { cArgv in
+        withCStrings(env) { cEnv in posix_spawn(&pid, resolved, &actions, nil, cArgv, cEnv) }
+    }
+    close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
+    guard spawned == 0 else {
+        close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
+        throw FixtureError("cannot start \(executable): \(String(cString: strerror(spawned)))")
+    }
+    let feeding = DispatchGroup(), reading = DispatchGroup()
+    let stdinFD = inPipe[1]
+    DispatchQueue.global().async(group: feeding) {
+        if let input { writeAll(stdinFD, input) }
+        close(stdinFD)
+    }
+    nonisolated(unsafe) var errorBytes: [UInt8] = []
+    let stderrFD = errPipe[0]
+    DispatchQueue.global().async(group: reading) { errorBytes = readAll(stderrFD) }
+    nonisolated(unsafe) var outputBytes: [UInt8] = []
+    let stdoutFD = outPipe[0]
+    DispatchQueue.global().async(group: reading) { outputBytes = readAll(stdoutFD) }
+
+    var status: Int32 = 0
+    var usage = rusage()
+    var killed = false
+    while true {
+        let reaped = wait4(pid, &status, WNOHANG, &usage)
+        if reaped == pid { break }
+        if reaped < 0 && errno != EINTR { throw FixtureError("wait4: \(errno)") }
+        if !killed && Date().timeIntervalSince(started) > timeout {
+            kill(pid, SIGKILL)
+            killed = true
+        }
+        usleep(2_000)
+    }
+    let seconds = Date().timeIntervalSince(started)
+    // A killed child's grandchildren may keep the pipes open; give up on them after a moment.
+    _ = reading.wait(timeout: .now() + 5)
+    feeding.wait()
+    if killed { throw ProcessTimeout(command: ([executable] + arguments).joined(separator: " "), seconds: timeout) }
+    let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return ProcessResult(status: exitStatus, output: outputBytes, standardError: String(decoding: errorBytes, as: UTF8.self),
+                         seconds: seconds, peakMemoryBytes: Int(usage.ru_maxrss) * 1024)
+}
+
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    var pointers = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { pointers.forEach { free($0) } }
+    return body(pointers)
+}
+
+private func readAll(_ fd: Int32) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count > 0 { bytes.append(contentsOf: buffer[0..<count]) } else if count < 0 && errno == EINTR { continue } else { break }
+    }
+    close(fd)
+    return bytes
+}
+
+private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+        let count = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if count > 0 { offset += count } else if count < 0 && errno == EINTR { continue } else { break }
+    }
+}
