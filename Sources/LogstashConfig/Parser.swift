@@ -156,12 +156,28 @@ struct Parser {
 
     // MARK: Sections and items
 
+    /// `(cs plugin_section)* cs`: since Logstash 7.6 (elastic/logstash#11615) a file may hold no
+    /// section at all, only comments and whitespace, as a commented-out file of a pipeline does.
     mutating func parseConfig() -> LogstashConfig? {
         skipCS()
-        guard let first = parseSection() else { return nil }
-        let sections = repeating(after: first, separator: { $0.skipCS(); return true }, element: { $0.parseSection() })
+        var sections: [LogstashSection] = []
+        if let first = parseSection() {
+            sections = repeating(after: first, separator: { $0.skipCS(); return true }, element: { $0.parseSection() })
+        }
+        let tail = sections.isEmpty ? 0 : pos
         skipCS()
-        return pos == end ? LogstashConfig(sections: sections) : nil
+        guard pos == end else { return nil }
+        return LogstashConfig(sections: sections, unterminatedComment: unterminatedComment(after: tail))
+    }
+
+    /// A `#` comment running into the end of input. Only the tail after the last section can hold
+    /// one, and the tail is whitespace and comments only: its last line's first `#` starts it.
+    func unterminatedComment(after tail: Int) -> TextPosition? {
+        guard end > tail, input[end - 1] != 0x0A else { return nil }
+        var p = end
+        while p > tail, input[p - 1] != 0x0A { p -= 1 }
+        while p < end, input[p] != UInt8(ascii: "#") { p += 1 }
+        return p < end ? position(p) : nil
     }
 
     mutating func parseSection() -> LogstashSection? {

@@ -72,6 +72,19 @@ public struct LogstashCheck: Sendable {
         self.branch = branch
     }
 
+    /// The value's byte offset of `range` of the Logstash text when those bytes are the value's own
+    /// (always, for a snippet); nil when a template action produced any of them, as a value read
+    /// from Consul, Vault or the environment is a reference, not a literal.
+    public func sourceOffset(ofLiteral range: Range<Int>) -> Int? {
+        guard let sourceMap else { return range.lowerBound }
+        guard !range.isEmpty, let start = sourceMap.templatePosition(forOutputOffset: range.lowerBound)?.offset,
+              let last = sourceMap.templatePosition(forOutputOffset: range.upperBound - 1)?.offset, last >= start,
+              last < entry.value.count else { return nil }
+        let span = entry.value[start...min(last + 1, entry.value.count - 1)]
+        let opensAction = zip(span, span.dropFirst()).contains { $0 == UInt8(ascii: "{") && $1 == UInt8(ascii: "{") }
+        return opensAction ? nil : start
+    }
+
     /// The repository position of a line and column of the Logstash text.
     public func location(line: Int, column: Int) -> SourceLocation {
         guard let file = entry.origin.file else { return entry.origin.location }
