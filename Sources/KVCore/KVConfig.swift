@@ -34,6 +34,10 @@ public struct KVConfig: Sendable, Equatable {
 
     public init() {}
 
+    /// The largest size a setting may name. Consul keeps a whole KV entry in one Raft log entry, so
+    /// sizes beyond a few hundred MiB cannot be served anyway; the cap keeps size arithmetic far from overflow.
+    public static let largestSize = 1024 * 1024 * 1024
+
     static let settings = ["root", "schemas", "tag-prefix", "max-value-size", "rules", "logstash-pipelines", "external-keys",
                            "name", "meta-prefix", "prune", "sentinels", "transaction", "environments"]
 
@@ -46,11 +50,11 @@ public struct KVConfig: Sendable, Equatable {
     public static func parse(_ bytes: [UInt8], file: String = fileName) -> (KVConfig, [Diagnostic]) {
         switch YAMLDocument.compose(bytes, file: file) {
         case .failure(let diagnostic): return (KVConfig(), [diagnostic])
-        case .success(nil): return (KVConfig(), [])
-        case .success(let node?):
+        case .success(let composed):
+            guard let node = composed.root else { return (KVConfig(), composed.repeats) }
             var parser = SettingsParser(file: file)
             parser.parse(node)
-            return (parser.config, parser.diagnostics)
+            return (parser.config, (composed.repeats + parser.diagnostics).sortedByLocation())
         }
     }
 }
@@ -153,12 +157,18 @@ private struct SettingsParser {
         return prefix
     }
 
-    /// Bytes as a number, or with a KiB/MiB suffix (`512KiB`).
+    /// Bytes as a number, or with a KiB/MiB suffix (`512KiB`), at most `KVConfig.largestSize`.
     private mutating func size(_ node: Node, _ name: String = "max-value-size") -> Int? {
         let raw = (node.scalar?.string ?? "").replacingOccurrences(of: " ", with: "")
         let units = [("KiB", 1024), ("MiB", 1024 * 1024), ("", 1)]
         for (suffix, factor) in units where raw.hasSuffix(suffix) {
-            if let number = Int(raw.dropLast(suffix.count)), number > 0 { return number * factor }
+            guard let number = Int(raw.dropLast(suffix.count)), number > 0 else { continue }
+            let (bytes, overflow) = number.multipliedReportingOverflow(by: factor)
+            guard !overflow, bytes <= KVConfig.largestSize else {
+                fail(node, "'\(name)': \(raw) is more than kvctl accepts; expected at most \(KVConfig.largestSize / (1024 * 1024))MiB")
+                return nil
+            }
+            return bytes
         }
         fail(node, "'\(name)': expected a size in bytes, or with KiB or MiB, like 524288 or 512KiB")
         return nil

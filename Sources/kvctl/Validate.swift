@@ -27,8 +27,10 @@ struct Validate: ParsableCommand {
     func run() throws {
         let revision = try source.load(cached: !noCache)
         let findings = try revision.validationFindings()
+        let read = revision.loaded.manifests + revision.loaded.tree.entries.compactMap(\.origin.file)
         let summary = ValidationSummary(revision: revision.source.label, keys: revision.loaded.tree.count,
-                                        findings: findings)
+                                        findings: findings, files: Set(read).sorted { $0.precedesInByteOrder($1) },
+                                        strict: strict)
         switch output {
         case .text: print(TextReport(summary: summary, colored: isatty(1) != 0).render(), terminator: "")
         case .json: print(try jsonText(summary))
