@@ -8,6 +8,10 @@ public final class Faults: Sendable {
         case drop
         /// Never answer: the connection stays open and silent until the client gives up or dies.
         case hang
+        /// Serve the request (a write commits), then answer `status` instead of the real answer.
+        case commitThenStatus(Int)
+        /// Serve the request (a write commits), then close the connection without answering.
+        case commitThenDrop
     }
 
     /// What happens to one request: an optional delay, then a failure, a dropped connection or the real answer.
@@ -20,6 +24,7 @@ public final class Faults: Sendable {
         var next: [Action] = []
         var byNumber: [Int: Action] = [:]
         var byPath: [(prefix: String, action: Action)] = []
+        var onceByPath: [(prefix: String, action: Action)] = []
         var delay: Duration?
         var stall: TransactionStall?
     }
@@ -53,6 +58,19 @@ public final class Faults: Sendable {
         state.withLockedValue { $0.byNumber[number] = .drop }
     }
 
+    /// The next request whose path starts with `pathPrefix` is served, so a transaction commits, and then
+    /// answers `status`: a leader deposed while committing answers 500 "leadership lost while committing
+    /// log", though the entry may still commit (hashicorp/raft api.go, `ErrLeadershipLost`).
+    public func commitThenFail(pathPrefix: String = "/v1/txn", status: Int = 500) {
+        state.withLockedValue { $0.onceByPath.append((pathPrefix, .commitThenStatus(status))) }
+    }
+
+    /// The next request whose path starts with `pathPrefix` is served, so a transaction commits, and then
+    /// its connection is closed without an answer: the answer lost on the way back.
+    public func commitThenDrop(pathPrefix: String = "/v1/txn") {
+        state.withLockedValue { $0.onceByPath.append((pathPrefix, .commitThenDrop)) }
+    }
+
     /// Every response (faulted or not) waits `delay` first; nil stops delaying.
     public func delayResponses(by delay: Duration?) {
         state.withLockedValue { $0.delay = delay }
@@ -72,6 +90,9 @@ public final class Faults: Sendable {
         state.withLockedValue { state in
             var action = state.byNumber.removeValue(forKey: requestNumber)
             if action == nil, !state.next.isEmpty { action = state.next.removeFirst() }
+            if action == nil, let once = state.onceByPath.firstIndex(where: { path.hasPrefix($0.prefix) }) {
+                action = state.onceByPath.remove(at: once).action
+            }
             if action == nil { action = state.byPath.first { path.hasPrefix($0.prefix) }?.action }
             if path.hasPrefix("/v1/txn"), let stall = state.stall {
                 if stall.remaining > 0 {
