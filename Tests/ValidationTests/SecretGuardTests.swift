@@ -114,6 +114,19 @@ private func described(_ findings: [Diagnostic]) -> [String] {
         #expect(findings.allSatisfy { !$0.message.contains("s3cr3t-Pw") && !$0.message.contains("a1b2c3d4e5") })
     }
 
+    @Test func aPasswordInsideAStringSettingIsStillALiteral() throws {
+        let findings = try pipelineSecrets("10-in.conf", """
+            input {
+              jdbc {
+                jdbc_connection_string => "jdbc:sqlserver://db:1433;user=sa;password=Str0ng-Pw"
+                jdbc_password_filepath => "/run/secrets/db"
+              }
+            }
+
+            """)
+        #expect(described(findings) == ["secret-assignment error 3:74"])
+    }
+
     @Test func rubyCodeIsCodeNotAPassword() throws {
         // A real pipeline: the password is taken apart from a URL at run time.
         let code = try pipelineSecrets("20-filter.conf", """
