@@ -34,12 +34,11 @@ struct SecretValidator: ItemValidator {
         // A parsed pipeline says which assignments are settings; the bytes still say where keys and
         // commented-out lines are.
         if let settings = LogstashSecrets.assignments(in: item) {
-            let keys = matches.filter { if case .assignment = $0.kind { false } else { true } }
-            let live = settings.filter { setting in
-                !keys.contains { $0.offset >= setting.offset && $0.offset <= setting.offset + setting.text.utf8.count + 1 }
-            }
-            matches = keys + matches.filter { if case .assignment = $0.kind { $0.commented } else { false } } + live
-            matches.sort { $0.offset < $1.offset }
+            let keys = matches.filter { !$0.isAssignment }
+            let commentedOut = matches.filter { $0.isAssignment && $0.commented }
+            // `token => "ghp_…"` is reported as the GitHub token the bytes found.
+            let live = settings.filter { setting in !keys.contains { setting.offset...(setting.offset + setting.text.utf8.count + 1) ~= $0.offset } }
+            matches = (keys + commentedOut + live).sorted { $0.offset < $1.offset }
         }
         var findings: [Diagnostic] = []
         func report(_ rule: Rule, at offset: Int, _ what: String) {
@@ -88,6 +87,11 @@ enum SecretScanner {
         let text: String
         /// An assignment on a line whose first character (after blanks) is `#`.
         var commented = false
+
+        var isAssignment: Bool {
+            if case .assignment = kind { return true }
+            return false
+        }
     }
 
     static let secretWords = ["password", "passwd", "secret", "token", "apikey", "api_key", "api-key",
@@ -175,7 +179,7 @@ enum SecretScanner {
                     matches.append(match)
                 } else if endsWithSecretWord(buffer, index, end),
                           var (match, valueEnd) = assignment(buffer, name: index..<end, quotedOnly: quotedOnly) {
-                    if case .assignment = match.kind { match.commented = opensComment(buffer, lineOf: index) }
+                    if match.isAssignment { match.commented = opensComment(buffer, lineOf: index) }
                     matches.append(match)
                     end = max(end, valueEnd)
                 }
