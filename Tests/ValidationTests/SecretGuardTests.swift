@@ -100,7 +100,14 @@ private func described(_ findings: [Diagnostic]) -> [String] {
 /// keystore or the environment (https://www.elastic.co/guide/en/logstash/current/environment-variables.html).
 @Suite struct SecretGuardInPipelines {
     @Test func aLiteralPasswordSettingIsAnError() throws {
+        // Settings named like a secret, hash entries, and `password=` inside a string (a JDBC URL).
         let findings = try pipelineSecrets("90-out.conf", """
+            input {
+              jdbc {
+                jdbc_connection_string => "jdbc:sqlserver://db:1433;user=sa;password=Str0ng-Pw"
+                jdbc_password_filepath => "/run/secrets/db"
+              }
+            }
             output {
               elasticsearch {
                 user => "writer"
@@ -110,21 +117,8 @@ private func described(_ findings: [Diagnostic]) -> [String] {
             }
 
             """)
-        #expect(described(findings) == ["secret-assignment error 4:17", "secret-assignment error 5:42"])
-        #expect(findings.allSatisfy { !$0.message.contains("s3cr3t-Pw") && !$0.message.contains("a1b2c3d4e5") })
-    }
-
-    @Test func aPasswordInsideAStringSettingIsStillALiteral() throws {
-        let findings = try pipelineSecrets("10-in.conf", """
-            input {
-              jdbc {
-                jdbc_connection_string => "jdbc:sqlserver://db:1433;user=sa;password=Str0ng-Pw"
-                jdbc_password_filepath => "/run/secrets/db"
-              }
-            }
-
-            """)
-        #expect(described(findings) == ["secret-assignment error 3:74"])
+        #expect(described(findings) == ["secret-assignment error 3:74", "secret-assignment error 10:17", "secret-assignment error 11:42"])
+        #expect(findings.allSatisfy { finding in ["Str0ng-Pw", "s3cr3t-Pw", "a1b2c3d4e5"].allSatisfy { !finding.message.contains($0) } })
     }
 
     @Test func rubyCodeIsCodeNotAPassword() throws {
