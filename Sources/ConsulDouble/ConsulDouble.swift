@@ -4,8 +4,8 @@ import NIOPosix
 import NIOSSL
 
 /// A Consul test double: a real HTTP/1.1 server on loopback serving the KV, txn and session API kvctl
-/// uses, with fault switches and request counters. A test tool, not a Consul: one datacenter, no
-/// blocking queries, no Raft.
+/// uses, with fault switches and request counters. A test tool, not a Consul: no blocking queries, no
+/// Raft; other datacenters (`DoubleOptions.remoteDatacenters`) are separate stores behind the same listener.
 ///
 /// ```swift
 /// let double = try await ConsulDouble.start()
@@ -87,12 +87,12 @@ public final class ConsulDouble: Sendable {
         try await group.shutdownGracefully()
     }
 
-    /// Every entry, sorted by key as Consul orders them.
-    public func snapshot() -> [DoubleEntry] {
+    /// Every entry of the namespace `scope` in `datacenter` (the agent's when nil), sorted by key as Consul orders them.
+    public func snapshot(in scope: KVScope = .default, datacenter: String? = nil) -> [DoubleEntry] {
         let now = clock.now
-        return core.state.withLockedValue { state in
+        return (core.states[datacenter ?? options.datacenter] ?? core.state).withLockedValue { state in
             state.expireSessions(now: now)
-            return state.entries(under: "")
+            return state.entries(under: "", in: scope)
         }
     }
 

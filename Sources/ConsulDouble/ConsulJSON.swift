@@ -49,6 +49,10 @@ struct TxnOperationJSON: Decodable {
         var Flags: UInt64?
         var Index: UInt64?
         var Session: String?
+        /// Each operation names its own namespace and partition: `/v1/txn` ignores `?ns=` and
+        /// `?partition=` (hashicorp/consul agent/txn_endpoint.go, convertOps reads `in.KV.Namespace`).
+        var Namespace: String?
+        var Partition: String?
     }
 
     var KV: KV?
@@ -56,6 +60,7 @@ struct TxnOperationJSON: Decodable {
 
 struct SessionRequestJSON: Decodable {
     var Name: String?
+    var Node: String?
     var TTL: String?
     var Behavior: String?
     var LockDelay: String?
@@ -64,7 +69,7 @@ struct SessionRequestJSON: Decodable {
 struct SessionJSON: Encodable {
     var ID: String
     var Name: String
-    var Node = "consul-double"
+    var Node: String
     var LockDelay: Int64
     var Behavior: String
     var TTL: String
@@ -75,6 +80,7 @@ struct SessionJSON: Encodable {
     init(_ session: DoubleSession) {
         ID = session.id
         Name = session.name
+        Node = session.node
         let (seconds, attoseconds) = session.lockDelay.components
         LockDelay = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         Behavior = session.behavior.rawValue
@@ -82,4 +88,29 @@ struct SessionJSON: Encodable {
         CreateIndex = session.createIndex
         ModifyIndex = session.createIndex
     }
+}
+
+/// One entry of `/v1/health/service/consul`: what a client needs to bind a session to a server's node.
+struct HealthEntryJSON: Encodable {
+    struct Node: Encodable {
+        var Node: String
+        var Datacenter: String
+        var Address = "127.0.0.1"
+    }
+
+    struct Check: Encodable {
+        var Node: String
+        var CheckID = "serfHealth"
+        var Status = "passing"
+    }
+
+    struct Service: Encodable {
+        var ID = "consul"
+        var Service = "consul"
+        var Port = 8300
+    }
+
+    var Node: Node
+    var Service = Service()
+    var Checks: [Check]
 }

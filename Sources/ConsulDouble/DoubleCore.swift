@@ -6,18 +6,24 @@ final class DoubleCore: Sendable {
     enum Outcome: Sendable {
         case respond(DoubleResponse, after: Duration?)
         case drop(after: Duration?)
+        case hang
     }
 
     let router: DoubleRouter
     let faults = Faults()
     let clock = DoubleClock()
-    let state = NIOLockedValueBox(DoubleState())
+    /// Each datacenter's own store: nothing is replicated between them.
+    let states: [String: NIOLockedValueBox<DoubleState>]
+    var state: NIOLockedValueBox<DoubleState> { states[router.options.datacenter]! }
     private let counts = NIOLockedValueBox(RequestCounts())
     private let log = NIOLockedValueBox<[RecordedRequest]>([])
     private static let logLimit = 1_000
 
     init(options: DoubleOptions) {
         router = DoubleRouter(options: options)
+        states = Dictionary(uniqueKeysWithValues: ([options.datacenter] + options.remoteDatacenters.keys).map {
+            ($0, NIOLockedValueBox(DoubleState()))
+        })
     }
 
     var requestCounts: RequestCounts { counts.withLockedValue { $0 } }
@@ -36,15 +42,31 @@ final class DoubleCore: Sendable {
         switch decision.action {
         case .drop:
             return .drop(after: decision.delay)
+        case .hang:
+            return .hang
         case .status(let status):
             return .respond(Faults.response(forStatus: status), after: decision.delay)
+        case .commitThenStatus(let status):
+            _ = serve(request)
+            return .respond(Faults.response(forStatus: status), after: decision.delay)
+        case .commitThenDrop:
+            _ = serve(request)
+            return .drop(after: decision.delay)
         case nil:
-            let now = clock.now
-            let response = state.withLockedValue { state in
-                state.expireSessions(now: now)
-                return router.respond(to: request, state: &state, now: now)
-            }
-            return .respond(response, after: decision.delay)
+            return .respond(serve(request), after: decision.delay)
+        }
+    }
+
+    /// The real answer, from the store of the datacenter the request names (`?dc=`, else the agent's).
+    private func serve(_ request: DoubleRequest) -> DoubleResponse {
+        let now = clock.now
+        let datacenter = request.query["dc"].flatMap { $0.isEmpty ? nil : $0 } ?? router.options.datacenter
+        guard let state = states[datacenter] else {
+            return router.authorized(request) ? .text(500, "No path to datacenter") : .text(403, "Permission denied")
+        }
+        return state.withLockedValue { state in
+            state.expireSessions(now: now)
+            return router.respond(to: request, datacenter: datacenter, state: &state, now: now)
         }
     }
 

@@ -60,6 +60,13 @@ struct DoubleResponse: Sendable {
 
     static let notFound = DoubleResponse(status: 404, body: [])
 
+    func filteredByACLs(_ filtered: Bool) -> Self {
+        guard filtered else { return self }
+        var copy = self
+        copy.headers.append(("X-Consul-Results-Filtered-By-ACLs", "true"))
+        return copy
+    }
+
     func withConsulIndex(_ index: UInt64) -> Self {
         var copy = self
         copy.headers += [("X-Consul-Index", String(index)), ("X-Consul-KnownLeader", "true"), ("X-Consul-LastContact", "0")]

@@ -8,12 +8,23 @@ public struct DoubleOptions: Sendable {
     /// Serve https instead of http.
     public var tls: DoubleTLS?
     public var datacenter: String
+    /// The agent's own catalog node, a server of `datacenter`: sessions created without a `Node` are bound to it.
+    public var nodeName: String
+    /// Other datacenters reachable with `?dc=`, each with its own store and the server nodes its catalog
+    /// lists (none: a datacenter whose catalog shows no server to this token).
+    public var remoteDatacenters: [String: [String]]
     /// When set, every request must carry it (`X-Consul-Token` or `Authorization: Bearer`), else `403`.
     public var token: String?
     /// Key prefixes the token may not write: a plain write answers `403`, a transaction `409` naming the operation.
     public var deniedWritePrefixes: [String]
-    /// `maxTxnOps` in the Consul versions most installations run.
+    /// Key prefixes the token may not read: a recursive read leaves them out (with
+    /// `X-Consul-Results-Filtered-By-ACLs: true` when the request carried a token), a single read answers `403`.
+    public var deniedReadPrefixes: [String]
+    /// `maxTxnOps`, fixed in Consul's code (not a setting): 64 before Consul 1.14, 128 since.
     public var maxTransactionOperations: Int
+    /// Consul 1.21.5's key check: any key outside `^[a-zA-Z0-9,_./\-?&=]+$` in a `/v1/kv/` path,
+    /// reads included, answers 500 (hashicorp/consul#22835, introduced by hashicorp/consul#22682).
+    public var validatesKeysAs1_21_5: Bool
     /// `kv_max_value_size`.
     public var maxValueSize: Int
     /// `txn_max_req_len`.
@@ -22,7 +33,9 @@ public struct DoubleOptions: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 0, unixSocketPath: String? = nil, tls: DoubleTLS? = nil, datacenter: String = "dc1", token: String? = nil,
         deniedWritePrefixes: [String] = [], maxTransactionOperations: Int = 64,
-        maxValueSize: Int = 512 * 1024, maxTransactionBodySize: Int = 512 * 1024
+        maxValueSize: Int = 512 * 1024, maxTransactionBodySize: Int = 512 * 1024,
+        nodeName: String = "consul-double", remoteDatacenters: [String: [String]] = [:], deniedReadPrefixes: [String] = [],
+        validatesKeysAs1_21_5: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -34,6 +47,15 @@ public struct DoubleOptions: Sendable {
         self.maxTransactionOperations = maxTransactionOperations
         self.maxValueSize = maxValueSize
         self.maxTransactionBodySize = maxTransactionBodySize
+        self.nodeName = nodeName
+        self.remoteDatacenters = remoteDatacenters
+        self.deniedReadPrefixes = deniedReadPrefixes
+        self.validatesKeysAs1_21_5 = validatesKeysAs1_21_5
+    }
+
+    /// The server nodes `datacenter`'s catalog lists; nil for a datacenter the double does not serve.
+    func servers(in datacenter: String) -> [String]? {
+        datacenter == self.datacenter ? [nodeName] : remoteDatacenters[datacenter]
     }
 }
 

@@ -2,19 +2,26 @@
 struct DoubleRouter: Sendable {
     let options: DoubleOptions
 
-    func respond(to request: DoubleRequest, state: inout DoubleState, now: ContinuousClock.Instant) -> DoubleResponse {
-        guard authorized(request) else { return .text(403, "Permission denied") }
-        if let datacenter = request.query["dc"], !datacenter.isEmpty, datacenter != options.datacenter {
-            return .text(500, "No path to datacenter")
+    func respond(
+        to request: DoubleRequest, datacenter: String, state: inout DoubleState, now: ContinuousClock.Instant
+    ) -> DoubleResponse {
+        // Go's ServeMux answers a path that is not in canonical form with a redirect before any handler
+        // runs (golang/go src/net/http/server.go, ServeMux.Handler and cleanPath).
+        let clean = Self.cleanPath(request.path)
+        if clean != request.path {
+            let query = request.uri.split(separator: "?", maxSplits: 1).dropFirst().first.map { "?" + $0 } ?? ""
+            return DoubleResponse(status: 301, headers: [("Location", clean + query)], body: [])
         }
+        guard authorized(request) else { return .text(403, "Permission denied") }
         let path = request.path
         if path.hasPrefix("/v1/kv/") {
             return kv(request, key: String(path.dropFirst("/v1/kv/".count)), state: &state, now: now)
         }
         if path == "/v1/txn" { return transaction(request, state: &state, now: now) }
         if path.hasPrefix("/v1/session/") {
-            return session(request, route: path.dropFirst("/v1/session/".count), state: &state, now: now)
+            return session(request, route: path.dropFirst("/v1/session/".count), datacenter: datacenter, state: &state, now: now)
         }
+        if path == "/v1/health/service/consul", request.method == "GET" { return consulServers(in: datacenter) }
         if path == "/v1/status/leader", request.method == "GET" { return .json("127.0.0.1:8300") }
         if path == "/v1/acl/token/self", request.method == "GET" { return tokenSelf() }
         return .text(404, "the Consul double does not serve \(request.method) \(path)")
@@ -26,7 +33,37 @@ struct DoubleRouter: Sendable {
         return .json(["AccessorID": Self.accessorID, "Description": "the Consul double's token"])
     }
 
-    private func authorized(_ request: DoubleRequest) -> Bool {
+    /// The servers of `datacenter` as `/v1/health/service/consul` lists them: every server registers the
+    /// `consul` service, with its node's `serfHealth` check.
+    private func consulServers(in datacenter: String) -> DoubleResponse {
+        let servers = (options.servers(in: datacenter) ?? []).map { node in
+            HealthEntryJSON(Node: .init(Node: node, Datacenter: datacenter), Checks: [.init(Node: node)])
+        }
+        return .json(servers)
+    }
+
+    /// Go's `path.Clean` for a rooted path, keeping a trailing slash: `.` and empty segments go, `..` drops its parent.
+    static func cleanPath(_ path: String) -> String {
+        var segments: [Substring] = []
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch segment {
+            case ".": continue
+            case "..": _ = segments.popLast()
+            default: segments.append(segment)
+            }
+        }
+        let cleaned = "/" + segments.joined(separator: "/")
+        return path.hasSuffix("/") && cleaned != "/" ? cleaned + "/" : cleaned
+    }
+
+    /// Whether the request carries a token: Consul sets `X-Consul-Results-Filtered-By-ACLs` only then,
+    /// so that anonymous requests learn nothing (hashicorp/consul agent/agent_endpoint.go sets it `if token != ""`,
+    /// as `Server.maskResultsFilteredByACLs` does for RPC-backed endpoints).
+    func carriesToken(_ request: DoubleRequest) -> Bool {
+        !(request.header("X-Consul-Token") ?? "").isEmpty || (request.header("Authorization") ?? "").hasPrefix("Bearer ")
+    }
+
+    func authorized(_ request: DoubleRequest) -> Bool {
         guard let token = options.token else { return true }
         if request.header("X-Consul-Token") == token { return true }
         return request.header("Authorization") == "Bearer \(token)"
@@ -38,6 +75,14 @@ struct DoubleRouter: Sendable {
         guard denied else { return nil }
         return "Permission denied: token with AccessorID '\(Self.accessorID)' lacks permission 'key:write' on \"\(key)\""
     }
+
+    /// Consul's wording for a missing `key:read` right.
+    func readDenial(_ key: String) -> String? {
+        guard options.deniedReadPrefixes.contains(where: key.hasPrefix) else { return nil }
+        return "Permission denied: token with AccessorID '\(Self.accessorID)' lacks permission 'key:read' on \"\(key)\""
+    }
+
+    func readable(_ entry: DoubleEntry) -> Bool { readDenial(entry.key) == nil }
 
     private static let accessorID = "00000000-0000-0000-0000-00000000d0b1"
 }

@@ -4,6 +4,8 @@ struct DoubleSession: Sendable {
 
     var id: String
     var name: String
+    /// The catalog node the session is bound to; it must be registered in the session's datacenter.
+    var node: String
     var behavior: Behavior
     /// The TTL as the client wrote it (`"15s"`), echoed by `info` and `renew`; empty for none.
     var ttlText: String

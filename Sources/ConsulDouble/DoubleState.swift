@@ -1,23 +1,38 @@
 import KVCore
 
-/// Everything the double stores: keys, sessions and the raft index. A value type, so a write can be
-/// tried on a copy and committed only when all of it succeeded.
+/// An Enterprise namespace inside an admin partition. Each holds its own keys; an empty name means
+/// `default`, as Consul reads it.
+public struct KVScope: Sendable, Hashable {
+    public var partition: String
+    public var namespace: String
+
+    public init(partition: String? = nil, namespace: String? = nil) {
+        self.partition = partition.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        self.namespace = namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+    }
+
+    public static let `default` = KVScope()
+}
+
+/// Everything one datacenter of the double stores: keys by namespace, sessions and the raft index. A
+/// value type, so a write can be tried on a copy and committed only when all of it succeeded.
 struct DoubleState: Sendable {
     private(set) var index: UInt64 = 1
-    private(set) var entries: [String: DoubleEntry] = [:]
+    private var tables: [KVScope: [String: DoubleEntry]] = [:]
     var sessions: [String: DoubleSession] = [:]
     /// Keys whose lock was lost by an invalidated session; no session may acquire them before this instant.
-    private var lockDelays: [String: ContinuousClock.Instant] = [:]
+    private var lockDelays: [KVScope: [String: ContinuousClock.Instant]] = [:]
 
-    func entry(_ key: String) -> DoubleEntry? { entries[key] }
+    func entry(_ key: String, in scope: KVScope = .default) -> DoubleEntry? { tables[scope]?[key] }
 
     /// Every entry whose key starts with `prefix`, in Consul's order (by bytes: the store is a radix tree).
-    func entries(under prefix: String) -> [DoubleEntry] {
-        entries.values.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key.precedesInByteOrder($1.key) }
+    func entries(under prefix: String, in scope: KVScope = .default) -> [DoubleEntry] {
+        (tables[scope] ?? [:]).values.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key.precedesInByteOrder($1.key) }
     }
 
     /// Runs `body` on a copy at the next raft index and keeps the copy only if `body` did not throw,
-    /// as one raft entry does: all of it or nothing.
+    /// as one raft entry does: all of it or nothing. A transaction is one raft entry, so all of its
+    /// writes share one index (hashicorp/consul agent/consul/state/txn.go, `TxnRW(idx, ops)`).
     mutating func write<T, E: Error>(_ body: (inout DoubleState, UInt64) throws(E) -> T) throws(E) -> T {
         var copy = self
         let next = index + 1
@@ -31,7 +46,7 @@ struct DoubleState: Sendable {
     mutating func apply(
         _ op: KVOperation, at index: UInt64, now: ContinuousClock.Instant
     ) throws(OperationFailure) -> [DoubleEntry] {
-        let existing = entries[op.key]
+        let existing = tables[op.scope]?[op.key]
         let quoted = "\"\(op.key)\""
         switch op.verb {
         case .set:
@@ -42,7 +57,7 @@ struct DoubleState: Sendable {
             return [store(op, at: index, session: existing?.session, lockIndex: existing?.lockIndex ?? 0)]
         case .lock:
             let session = try validSession(op)
-            if let until = lockDelays[op.key], now < until {
+            if let until = lockDelays[op.scope]?[op.key], now < until {
                 throw .condition("failed to lock key \(quoted) due to lock delay")
             }
             if let holder = existing?.session, holder != session {
@@ -60,9 +75,11 @@ struct DoubleState: Sendable {
             guard let existing else { throw .condition("key \(quoted) doesn't exist") }
             return [existing]
         case .getOrEmpty:
-            return existing.map { [$0] } ?? []
+            // An absent key answers the operation's own entry with no value and zero indexes
+            // (hashicorp/consul agent/consul/state/txn.go, `case api.KVGetOrEmpty`).
+            return [existing ?? DoubleEntry(key: op.key, value: [], flags: op.flags, modifyIndex: op.index)]
         case .getTree:
-            return entries(under: op.key)
+            return entries(under: op.key, in: op.scope)
         case .checkIndex:
             guard let existing else { throw .condition("failed to check index, key \(quoted) doesn't exist") }
             guard existing.modifyIndex == op.index else {
@@ -81,50 +98,60 @@ struct DoubleState: Sendable {
             if existing != nil { throw .condition("key \(quoted) exists") }
             return []
         case .delete:
-            entries[op.key] = nil
+            tables[op.scope]?[op.key] = nil
             return []
         case .deleteTree:
-            for key in entries.keys where key.hasPrefix(op.key) { entries[key] = nil }
+            tables[op.scope] = tables[op.scope]?.filter { !$0.key.hasPrefix(op.key) }
             return []
         case .deleteCAS:
-            // Consul answers success for an absent key: there is nothing left to protect.
+            // An absent key succeeds: there is nothing left to protect (hashicorp/consul
+            // agent/consul/state/kvs.go, kvsDeleteCASTxn returns `entry == nil`).
             if let existing, existing.modifyIndex != op.index || op.index == 0 {
                 throw .condition("failed to delete key \(quoted), index is stale")
             }
-            entries[op.key] = nil
+            tables[op.scope]?[op.key] = nil
             return []
         }
     }
 
     /// Puts `entry` as given (seeding), bookkeeping its indexes at `index`.
-    mutating func seed(_ entry: DoubleEntry, at index: UInt64) {
+    mutating func seed(_ entry: DoubleEntry, at index: UInt64, in scope: KVScope = .default) {
         var entry = entry
-        entry.createIndex = entries[entry.key]?.createIndex ?? index
+        entry.createIndex = tables[scope]?[entry.key]?.createIndex ?? index
         entry.modifyIndex = index
-        entries[entry.key] = entry
+        tables[scope, default: [:]][entry.key] = entry
     }
 
     /// Ends a session: its locks are released or its keys deleted, per its behaviour, and the keys stay
     /// unlockable for its lock delay.
     mutating func invalidate(session id: String, at index: UInt64, now: ContinuousClock.Instant) {
         guard let session = sessions.removeValue(forKey: id) else { return }
-        for (key, entry) in entries where entry.session == id {
-            switch session.behavior {
-            case .release:
-                entries[key]?.session = nil
-                entries[key]?.modifyIndex = index
-            case .delete:
-                entries[key] = nil
+        for (scope, table) in tables {
+            for (key, entry) in table where entry.session == id {
+                switch session.behavior {
+                case .release:
+                    tables[scope]?[key]?.session = nil
+                    tables[scope]?[key]?.modifyIndex = index
+                case .delete:
+                    tables[scope]?[key] = nil
+                }
+                if session.lockDelay > .zero { lockDelays[scope, default: [:]][key] = now + session.lockDelay }
             }
-            if session.lockDelay > .zero { lockDelays[key] = now + session.lockDelay }
         }
     }
 
+    /// An entry equal in value, flags, session and lock index is left as it was, ModifyIndex included
+    /// (hashicorp/consul agent/consul/state/kvs.go, kvsSetTxn: `existing.Equal(entry)` skips the write).
     private mutating func store(_ op: KVOperation, at index: UInt64, session: String?, lockIndex: UInt64) -> DoubleEntry {
+        let existing = tables[op.scope]?[op.key]
+        if let existing, existing.value == op.value, existing.flags == op.flags, existing.session == session,
+           existing.lockIndex == lockIndex {
+            return existing
+        }
         let entry = DoubleEntry(
-            key: op.key, value: op.value, flags: op.flags, createIndex: entries[op.key]?.createIndex ?? index,
+            key: op.key, value: op.value, flags: op.flags, createIndex: existing?.createIndex ?? index,
             modifyIndex: index, lockIndex: lockIndex, session: session)
-        entries[op.key] = entry
+        tables[op.scope, default: [:]][op.key] = entry
         return entry
     }
 

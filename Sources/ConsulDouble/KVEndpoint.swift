@@ -2,7 +2,10 @@
 /// `release`) and DELETE (`recurse`, `cas`).
 extension DoubleRouter {
     func kv(_ request: DoubleRequest, key: String, state: inout DoubleState, now: ContinuousClock.Instant) -> DoubleResponse {
-        switch request.method {
+        if options.validatesKeysAs1_21_5, !key.isEmpty, !Self.passes1_21_5KeyCheck(key) {
+            return .text(500, "invalid key name, keys should respect the \"\(Self.keyPattern1_21_5)\" format")
+        }
+        return switch request.method {
         case "GET": read(request, key: key, state: state)
         case "PUT": put(request, key: key, state: &state, now: now)
         case "DELETE": delete(request, key: key, state: &state, now: now)
@@ -11,26 +14,31 @@ extension DoubleRouter {
     }
 
     private func read(_ request: DoubleRequest, key: String, state: DoubleState) -> DoubleResponse {
+        let scope = Self.scope(of: request)
+        let all = state.entries(under: key, in: scope)
+        let visible = all.filter(readable)
+        // Keys the token may not read are left out of a listing, silently but for this header.
+        let filtered = visible.count < all.count && carriesToken(request)
         if request.query["keys"] != nil {
             let separator = request.query["separator"] ?? ""
             var names: [String] = []
-            for entry in state.entries(under: key) {
+            for entry in visible {
                 var name = entry.key
                 if !separator.isEmpty, let range = name.dropFirst(key.count).range(of: separator) {
                     name = String(name[..<range.upperBound])
                 }
                 if names.last != name { names.append(name) }
             }
-            return names.isEmpty ? DoubleResponse.notFound.withConsulIndex(state.index) : .json(names).withConsulIndex(state.index)
+            let response = names.isEmpty ? DoubleResponse.notFound : .json(names)
+            return response.withConsulIndex(state.index).filteredByACLs(filtered)
         }
         if request.query["recurse"] != nil {
-            let entries = state.entries(under: key)
-            let index = entries.map(\.modifyIndex).max() ?? state.index
-            return entries.isEmpty
-                ? DoubleResponse.notFound.withConsulIndex(index)
-                : DoubleResponse.json(text: EntryJSON.list(entries)).withConsulIndex(index)
+            let index = visible.map(\.modifyIndex).max() ?? state.index
+            let response = visible.isEmpty ? DoubleResponse.notFound : DoubleResponse.json(text: EntryJSON.list(visible))
+            return response.withConsulIndex(index).filteredByACLs(filtered)
         }
-        guard let entry = state.entry(key) else { return DoubleResponse.notFound.withConsulIndex(state.index) }
+        if let denial = readDenial(key) { return .text(403, denial) }
+        guard let entry = state.entry(key, in: scope) else { return DoubleResponse.notFound.withConsulIndex(state.index) }
         if request.query["raw"] != nil {
             return DoubleResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: entry.value)
                 .withConsulIndex(entry.modifyIndex)
@@ -44,7 +52,9 @@ extension DoubleRouter {
             return .text(413, Self.tooLarge(request.body.count, limit: options.maxValueSize, setting: "kv_max_value_size"))
         }
         if let denial = writeDenial(key) { return .text(403, denial) }
-        var op = KVOperation(verb: .set, key: key, value: request.body)
+        // Flags is 0 unless `?flags=` says otherwise: a plain PUT resets them (hashicorp/consul
+        // agent/kvs_endpoint.go, KVSPut starts from `Flags: 0`).
+        var op = KVOperation(verb: .set, key: key, value: request.body, scope: Self.scope(of: request))
         if let flags = request.query["flags"] {
             guard let value = UInt64(flags) else { return .text(400, "Invalid flags: \(flags)") }
             op.flags = value
@@ -64,7 +74,7 @@ extension DoubleRouter {
     }
 
     private func delete(_ request: DoubleRequest, key: String, state: inout DoubleState, now: ContinuousClock.Instant) -> DoubleResponse {
-        var op = KVOperation(verb: .delete, key: key)
+        var op = KVOperation(verb: .delete, key: key, scope: Self.scope(of: request))
         if request.query["recurse"] != nil {
             op.verb = .deleteTree
         } else if let cas = request.query["cas"] {
@@ -84,6 +94,21 @@ extension DoubleRouter {
             return .bool(true)
         } catch {
             return error.kind == .conditionFailed ? .bool(false) : .text(500, error.message)
+        }
+    }
+
+    /// The KV endpoint's namespace and partition, from `?ns=` and `?partition=` (Enterprise).
+    private static func scope(of request: DoubleRequest) -> KVScope {
+        KVScope(partition: request.query["partition"], namespace: request.query["ns"])
+    }
+
+    /// The pattern as Consul 1.21.5's message quotes it (Go's `%q`, so the backslash doubled).
+    static let keyPattern1_21_5 = "^[a-zA-Z0-9,_./\\\\-?&=]+$"
+
+    /// `^[a-zA-Z0-9,_./\-?&=]+$`, the pattern Consul 1.21.5 applied to every `/v1/kv/` key.
+    private static func passes1_21_5KeyCheck(_ key: String) -> Bool {
+        key.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ",_./-?&=".unicodeScalars.contains(scalar))
         }
     }
 

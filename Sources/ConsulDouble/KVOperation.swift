@@ -25,6 +25,7 @@ struct KVOperation: Sendable {
     var flags: UInt64 = 0
     var index: UInt64 = 0
     var session: String?
+    var scope = KVScope.default
 }
 
 /// Why an operation did not apply: a condition that did not hold (a plain endpoint answers `false`)

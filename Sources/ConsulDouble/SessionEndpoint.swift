@@ -3,12 +3,12 @@ import Foundation
 /// `/v1/session/`: create, renew, destroy, info and list.
 extension DoubleRouter {
     func session(
-        _ request: DoubleRequest, route: Substring, state: inout DoubleState, now: ContinuousClock.Instant
+        _ request: DoubleRequest, route: Substring, datacenter: String, state: inout DoubleState, now: ContinuousClock.Instant
     ) -> DoubleResponse {
         let parts = route.split(separator: "/", maxSplits: 1).map(String.init)
         switch (request.method, parts.first ?? "", parts.count == 2 ? parts[1] : nil) {
         case ("PUT", "create", nil):
-            return createSession(request, state: &state, now: now)
+            return createSession(request, datacenter: datacenter, state: &state, now: now)
         case ("PUT", "renew", let id?):
             guard var session = state.sessions[id] else { return .text(404, "Session id '\(id)' not found") }
             session.renew(now: now)
@@ -27,7 +27,9 @@ extension DoubleRouter {
         }
     }
 
-    private func createSession(_ request: DoubleRequest, state: inout DoubleState, now: ContinuousClock.Instant) -> DoubleResponse {
+    private func createSession(
+        _ request: DoubleRequest, datacenter: String, state: inout DoubleState, now: ContinuousClock.Instant
+    ) -> DoubleResponse {
         var body = SessionRequestJSON()
         if !request.body.isEmpty {
             do {
@@ -53,10 +55,15 @@ extension DoubleRouter {
         guard let lockDelay = GoDuration.parse(body.LockDelay ?? "15s") else {
             return .text(400, "Request decode failed: invalid LockDelay \"\(body.LockDelay ?? "")\"")
         }
+        // The agent binds a session to its own node unless told otherwise (hashicorp/consul
+        // agent/session_endpoint.go, SessionCreate); in another datacenter that node is not in the catalog
+        // (hashicorp/consul agent/consul/state/session.go: ErrMissingNode, "Missing node registration").
+        let node = body.Node.flatMap { $0.isEmpty ? nil : $0 } ?? options.nodeName
+        guard options.servers(in: datacenter)?.contains(node) == true else { return .text(500, "Missing node registration") }
         let id = UUID().uuidString.lowercased()
         state.write { state, index in
             var session = DoubleSession(
-                id: id, name: body.Name ?? "", behavior: behavior, ttlText: ttlText, ttl: ttl, lockDelay: lockDelay,
+                id: id, name: body.Name ?? "", node: node, behavior: behavior, ttlText: ttlText, ttl: ttl, lockDelay: lockDelay,
                 createIndex: index)
             session.renew(now: now)
             state.sessions[id] = session

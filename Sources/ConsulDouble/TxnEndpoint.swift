@@ -35,11 +35,14 @@ extension DoubleRouter {
                 failures.append(.init(OpIndex: position, What: "unknown KV verb \"\(kv.Verb)\""))
                 continue
             }
-            if verb.writes, let denial = writeDenial(kv.Key, tree: verb == .deleteTree) {
+            // A missing right is a rolled-back operation (409), not a 403: Consul's ACL check runs per
+            // operation inside the transaction (hashicorp/consul agent/consul/txn_endpoint.go, preCheck).
+            if let denial = verb.writes ? writeDenial(kv.Key, tree: verb == .deleteTree) : readDenial(kv.Key) {
                 failures.append(.init(OpIndex: position, What: denial))
             }
             operations.append(
-                KVOperation(verb: verb, key: kv.Key, value: value, flags: kv.Flags ?? 0, index: kv.Index ?? 0, session: kv.Session))
+                KVOperation(verb: verb, key: kv.Key, value: value, flags: kv.Flags ?? 0, index: kv.Index ?? 0, session: kv.Session,
+                            scope: KVScope(partition: kv.Partition, namespace: kv.Namespace)))
         }
         guard failures.isEmpty else { return .json(text: TxnResponseJSON(errors: failures).text, status: 409) }
         let writes = operations.contains { $0.verb.writes }
@@ -68,7 +71,9 @@ extension DoubleRouter {
                 for (position, op) in operations.enumerated() {
                     do throws(OperationFailure) {
                         let entries = try state.apply(op, at: index, now: now)
-                        let withValue = op.verb == .get || op.verb == .getTree
+                        // hashicorp/consul agent/consul/state/txn.go: get and get-or-empty keep the value, as
+                        // get-tree's listing does; every other verb's result has it blanked.
+                        let withValue = op.verb == .get || op.verb == .getOrEmpty || op.verb == .getTree
                         results += entries.map { .init(KV: EntryJSON(entry: $0, includeValue: withValue)) }
                     } catch {
                         failures.append(.init(OpIndex: position, What: error.message))

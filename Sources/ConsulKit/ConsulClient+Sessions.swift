@@ -10,12 +10,14 @@ public enum SessionBehavior: String, Sendable {
 extension ConsulClient {
     /// Creates a session and returns its ID. Consul requires a TTL between 10s and 24h and may let the
     /// session live up to twice the TTL; renew well within it.
+    /// `node` binds the session to that catalog node instead of the agent's own.
     public func createSession(
-        name: String, ttl: Duration, behavior: SessionBehavior = .release, lockDelay: Duration = .seconds(15)
+        name: String, ttl: Duration, behavior: SessionBehavior = .release, lockDelay: Duration = .seconds(15), node: String? = nil
     ) async throws -> String {
-        let request: [String: String] = [
+        var request: [String: String] = [
             "Name": name, "TTL": Self.goDuration(ttl), "Behavior": behavior.rawValue, "LockDelay": Self.goDuration(lockDelay),
         ]
+        request["Node"] = node
         let path = "/v1/session/create"
         let response = try await transport.send(.PUT, path: path, body: Array(try JSONEncoder().encode(request)))
         guard response.status == 200 else { throw unexpected(response, .PUT, path: path) }
@@ -26,10 +28,38 @@ extension ConsulClient {
         return created.ID
     }
 
+    /// A server node of the configured datacenter, for sessions there: the agent binds a session to its own
+    /// node, which another datacenter's catalog does not know ("Missing node registration": hashicorp/consul
+    /// agent/session_endpoint.go defaults `Node` to the agent's; agent/consul/state/session.go refuses an
+    /// unknown node). Every server registers the `consul` service; a passing one keeps the session alive.
+    public func serverNode() async throws -> String {
+        let path = "/v1/health/service/consul"
+        let response = try await transport.send(.GET, path: path, query: [("passing", nil)])
+        let datacenter = configuration.datacenter ?? "of the agent"
+        guard response.status == 200 else {
+            throw ConsulError.noSessionNode(
+                datacenter: datacenter, reason: "GET \(path) answered \(response.status): \(response.text)")
+        }
+        struct Entry: Decodable {
+            struct Node: Decodable { var Node: String }
+            var Node: Node
+        }
+        guard let entries = try? JSONDecoder().decode([Entry].self, from: Data(response.body)) else {
+            throw invalidResponse(.GET, path: path, "not a list of service entries: \(response.text)")
+        }
+        guard let node = entries.first?.Node.Node else {
+            throw ConsulError.noSessionNode(
+                datacenter: datacenter,
+                reason: "GET \(path)?passing lists no passing Consul server (the token needs node:read and service:read on \"consul\" there)")
+        }
+        return node
+    }
+
     /// Resets the session's TTL; throws `ConsulError.sessionNotFound` once it has expired or been destroyed.
-    public func renewSession(_ id: String) async throws {
+    /// `within` bounds the call, retries included, so a renewal never outlasts the session it keeps.
+    public func renewSession(_ id: String, within budget: Duration? = nil) async throws {
         let path = "/v1/session/renew/" + QueryEncoding.encode(id)
-        let response = try await transport.send(.PUT, path: path)
+        let response = try await transport.send(.PUT, path: path, budget: budget)
         switch response.status {
         case 200: return
         case 404: throw ConsulError.sessionNotFound(id)
@@ -69,7 +99,7 @@ extension ConsulClient {
             }
         case 403: throw ConsulError.permissionDenied(keys: [key], message: response.text)
         case 413: throw ConsulError.tooLarge(message: response.text)
-        default: throw unexpected(response, .PUT, path: path)
+        default: throw rejection(response, key: key) ?? unexpected(response, .PUT, path: path)
         }
     }
 

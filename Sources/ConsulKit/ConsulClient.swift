@@ -50,6 +50,11 @@ public final class ConsulClient: KVStore {
     public func entries(under prefix: String) async throws -> [StoredEntry] {
         let path = "/v1/kv/" + QueryEncoding.keyPath(prefix)
         let response = try await transport.send(.GET, path: path, query: [("recurse", nil)])
+        // Keys the token may not read look absent; a plan on such a view would delete, claim or miss keys
+        // it cannot see (hashicorp/consul agent/http.go setMeta: `X-Consul-Results-Filtered-By-ACLs: true`).
+        if response.status == 200 || response.status == 404, response.headers.first(name: Self.filteredHeader) == "true" {
+            throw ConsulError.resultsFilteredByACLs(prefix: prefix)
+        }
         switch response.status {
         case 200:
             let entries: [KVEntryJSON]
@@ -58,28 +63,23 @@ public final class ConsulClient: KVStore {
             } catch {
                 throw invalidResponse(.GET, path: path, "\(error)")
             }
-            return try entries.map { entry in
-                var value: [UInt8] = []
-                if let text = entry.Value {
-                    guard let data = Data(base64Encoded: text) else {
-                        throw invalidResponse(.GET, path: path, "the value of \(entry.Key) is not base64")
-                    }
-                    value = Array(data)
-                }
-                return StoredEntry(key: entry.Key, value: value, flags: entry.Flags, modifyIndex: entry.ModifyIndex)
-            }
+            return try entries.map { try storedEntry($0, path: path) }
         case 404:
             return []
         case 403:
             throw ConsulError.permissionDenied(keys: [prefix.isEmpty ? "every key" : prefix + "*"], message: response.text)
         default:
-            throw unexpected(response, .GET, path: path)
+            throw rejection(response, key: prefix) ?? unexpected(response, .GET, path: path)
         }
     }
 
+    static let filteredHeader = "X-Consul-Results-Filtered-By-ACLs"
+
     public func apply(_ operations: [StoreOperation]) async throws {
         guard !operations.isEmpty else { return }
-        let body = try JSONEncoder().encode(operations.map(TxnOperationJSON.init))
+        let body = try JSONEncoder().encode(operations.map {
+            TxnOperationJSON($0, namespace: configuration.namespace, partition: configuration.partition)
+        })
         let response = try await transport.send(.PUT, path: "/v1/txn", body: Array(body))
         switch response.status {
         case 200:
@@ -89,12 +89,16 @@ public final class ConsulClient: KVStore {
             guard let first = failures.first else {
                 throw invalidResponse(.PUT, path: "/v1/txn", "a 409 without Errors: \(response.text)")
             }
-            // Consul reports missing ACL rights inside a transaction as rolled-back operations.
+            // Consul reports missing ACL rights inside a transaction as rolled-back operations (409, not 403:
+            // hashicorp/consul agent/consul/txn_endpoint.go checks each operation's rights in preCheck).
             let denied = failures.filter { $0.What.hasPrefix("Permission denied") }
             if let firstDenied = denied.first {
                 let keys = denied.compactMap { operations.indices.contains($0.OpIndex) ? operations[$0.OpIndex].key : nil }
                 throw ConsulError.permissionDenied(keys: keys, message: firstDenied.What.redacting(configuration.secrets))
             }
+            // A retried transaction whose first attempt committed (its answer lost to a 5xx or a dropped
+            // connection) fails its own conditions: it was applied if the keys hold exactly what it wrote.
+            if response.attempts > 1, try await holdsWritten(operations) { return }
             throw TransactionConflict(operationIndex: first.OpIndex, reason: first.What.redacting(configuration.secrets))
         case 403:
             throw ConsulError.permissionDenied(keys: operations.map(\.key), message: response.text)
@@ -103,6 +107,50 @@ public final class ConsulClient: KVStore {
         default:
             throw unexpected(response, .PUT, path: "/v1/txn")
         }
+    }
+
+    /// Whether every key holds what `operations` write (value and flags), and every deleted key is gone:
+    /// one read-only transaction of `get-or-empty`, which answers an absent key with ModifyIndex 0
+    /// (hashicorp/consul agent/consul/state/txn.go, `case api.KVGetOrEmpty`).
+    private func holdsWritten(_ operations: [StoreOperation]) async throws -> Bool {
+        let reads = operations.map { TxnOperationJSON(reading: $0.key, namespace: configuration.namespace, partition: configuration.partition) }
+        let path = "/v1/txn"
+        let response = try await transport.send(.PUT, path: path, body: Array(try JSONEncoder().encode(reads)))
+        guard response.status == 200 else { throw unexpected(response, .PUT, path: path) }
+        guard let results = try? JSONDecoder().decode(TxnResultsJSON.self, from: Data(response.body)).Results,
+              results.count == operations.count else {
+            throw invalidResponse(.PUT, path: path, "expected \(operations.count) results to the re-read, got \(response.text)")
+        }
+        var live: [String: StoredEntry] = [:]
+        for case let entry? in results.map(\.KV) where entry.ModifyIndex != 0 {
+            live[entry.Key] = try storedEntry(entry, path: path)
+        }
+        return operations.allSatisfy { operation in
+            switch operation {
+            case .set(let key, let value, let flags), .compareAndSet(let key, let value, let flags, _):
+                live[key].map { $0.value == value && $0.flags == flags } ?? false
+            case .delete(let key), .compareAndDelete(let key, _):
+                live[key] == nil
+            }
+        }
+    }
+
+    private func storedEntry(_ entry: KVEntryJSON, path: String) throws -> StoredEntry {
+        var value: [UInt8] = []
+        if let text = entry.Value {
+            guard let data = Data(base64Encoded: text) else {
+                throw invalidResponse(.GET, path: path, "the value of \(entry.Key) is not base64")
+            }
+            value = Array(data)
+        }
+        return StoredEntry(key: entry.Key, value: value, flags: entry.Flags, modifyIndex: entry.ModifyIndex)
+    }
+
+    /// Consul's refusal of a key in a `/v1/kv/` path: 1.21.5 answers 500 "invalid key name, ..." (even
+    /// for reads: hashicorp/consul#22835), later versions 400 "key contains ..." or "key must not ...".
+    func rejection(_ response: ConsulResponse, key: String) -> ConsulError? {
+        guard RetryPolicy.isKeyRejection(status: response.status, body: response.body) else { return nil }
+        return .keyRejected(key: key, message: response.text)
     }
 
     func unexpected(_ response: ConsulResponse, _ method: HTTPMethod, path: String) -> ConsulError {

@@ -22,10 +22,13 @@ extension ConsulConfiguration {
 
         var configuration = ConsulConfiguration()
         let sslRequested = try flag("CONSUL_HTTP_SSL") ?? false
-        let (address, scheme) = try AddressParser.parse(overrides.address ?? value("CONSUL_HTTP_ADDR") ?? "127.0.0.1:8500")
-        configuration.address = address
+        let parsed = try AddressParser.parse(overrides.address ?? value("CONSUL_HTTP_ADDR") ?? "127.0.0.1:8500")
         // As in the consul CLI, an explicit `http://` never turns TLS off once CONSUL_HTTP_SSL asked for it.
-        configuration.useTLS = scheme == .https || sslRequested
+        configuration.useTLS = parsed.scheme == .https || sslRequested
+        // No port means the scheme's own, as Go's HTTP client reads a URL host without one: 443 with TLS,
+        // CONSUL_HTTP_SSL=true included (hashicorp/consul api/api.go puts the address into the URL as given).
+        configuration.address = parsed.address ?? .tcp(host: parsed.host, port: configuration.useTLS ? 443 : 80)
+        configuration.pathPrefix = parsed.pathPrefix
 
         configuration.token = value("CONSUL_HTTP_TOKEN").map(Secret.init)
         for (file, source) in [(value("CONSUL_HTTP_TOKEN_FILE"), "CONSUL_HTTP_TOKEN_FILE"), (overrides.tokenFile, "the token file")] {
@@ -47,7 +50,7 @@ extension ConsulConfiguration {
         configuration.tls.caPath = value("CONSUL_CAPATH")
         configuration.tls.clientCertificate = value("CONSUL_CLIENT_CERT")
         configuration.tls.clientKey = value("CONSUL_CLIENT_KEY")
-        configuration.tls.serverName = value("CONSUL_TLS_SERVER_NAME")
+        configuration.tls.serverName = try value("CONSUL_TLS_SERVER_NAME").map(serverName)
         if (configuration.tls.clientCertificate == nil) != (configuration.tls.clientKey == nil) {
             throw ConsulError.configuration("CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY must be set together")
         }
@@ -56,6 +59,21 @@ extension ConsulConfiguration {
         configuration.partition = value("CONSUL_PARTITION")
         configuration.datacenter = overrides.datacenter.flatMap { $0.isEmpty ? nil : $0 }
         return configuration
+    }
+
+    /// CONSUL_TLS_SERVER_NAME as a host name: a port is dropped, as the consul CLI drops it
+    /// (hashicorp/consul api/api.go, SetupTLSConfig splits `host:port`); a URL is refused.
+    private static func serverName(_ text: String) throws -> String {
+        guard !text.contains("/") else {
+            throw ConsulError.configuration("CONSUL_TLS_SERVER_NAME=\(text) must be a host name, not a URL")
+        }
+        let hasPort = (text.lastIndex(of: ":").map { colon in text.lastIndex(of: "]").map { colon > $0 } ?? true }) ?? false
+        guard hasPort else { return text }
+        let host = try AddressParser.splitHostPort(Substring(text), in: text).host
+        guard !host.contains(":") || text.hasPrefix("[") else {
+            throw ConsulError.configuration("CONSUL_TLS_SERVER_NAME=\(text) is not a host name (an IPv6 address needs brackets)")
+        }
+        return host
     }
 
     /// The file's content, trimmed; nil when that leaves nothing. Errors name the file, never its content.
@@ -85,11 +103,21 @@ enum GoBool {
     }
 }
 
-/// `CONSUL_HTTP_ADDR`'s forms: `host:port`, `http://host:port`, `https://host:port`, `unix:///path/to.sock`.
+/// `CONSUL_HTTP_ADDR`'s forms: `host:port`, `http://host:port`, `https://host:port`, `unix:///path/to.sock`;
+/// `http(s)://host:port/prefix` reaches Consul behind a reverse proxy under `/prefix`, as in the consul CLI
+/// (hashicorp/consul api/api.go separates "a reverse proxy prefix" for the http and https schemes).
 enum AddressParser {
     enum Scheme { case bare, http, https, unix }
 
-    static func parse(_ text: String) throws -> (ConsulConfiguration.Address, Scheme) {
+    struct Parsed {
+        var scheme: Scheme
+        /// Nil when the port is left to the scheme.
+        var address: ConsulConfiguration.Address?
+        var host: String
+        var pathPrefix: String
+    }
+
+    static func parse(_ text: String) throws -> Parsed {
         var rest = Substring(text)
         var scheme = Scheme.bare
         if let separator = text.range(of: "://") {
@@ -105,19 +133,25 @@ enum AddressParser {
             guard rest.hasPrefix("/") else {
                 throw ConsulError.configuration("Consul address \(text) needs an absolute socket path: unix:///path/to.sock")
             }
-            return (.unixSocket(path: String(rest)), scheme)
+            return Parsed(scheme: scheme, address: .unixSocket(path: String(rest)), host: "", pathPrefix: "")
         }
-        if rest.hasSuffix("/") { rest = rest.dropLast() }
-        guard !rest.contains("/") else {
-            throw ConsulError.configuration("Consul address \(text) has a path; give scheme, host and port only")
+        var pathPrefix = ""
+        if let slash = rest.firstIndex(of: "/") {
+            guard scheme != .bare || rest[slash...] == "/" else {
+                throw ConsulError.configuration("Consul address \(text) has a path; write it with http:// or https:// to reach Consul under a path prefix")
+            }
+            pathPrefix = String(rest[slash...])
+            while pathPrefix.hasSuffix("/") { pathPrefix.removeLast() }
+            rest = rest[..<slash]
         }
         let hostPort = try splitHostPort(rest, in: text)
-        let port = hostPort.port ?? (scheme == .https ? 443 : 80)
-        return (.tcp(host: hostPort.host, port: port), scheme)
+        let explicitHTTPS = scheme == .https ? 443 : nil
+        return Parsed(scheme: scheme, address: (hostPort.port ?? explicitHTTPS).map { .tcp(host: hostPort.host, port: $0) },
+                      host: hostPort.host, pathPrefix: pathPrefix)
     }
 
     /// `host`, `host:port`, `[v6]` or `[v6]:port`.
-    private static func splitHostPort(_ text: Substring, in address: String) throws -> (host: String, port: Int?) {
+    static func splitHostPort(_ text: Substring, in address: String) throws -> (host: String, port: Int?) {
         var host = text
         var portText: Substring?
         if text.hasPrefix("[") {

@@ -34,6 +34,8 @@ public struct ConsulConfiguration: Sendable, CustomStringConvertible {
 
     public var address: Address
     public var useTLS: Bool
+    /// Where Consul's API sits behind a reverse proxy (`/consul` for `https://proxy/consul`); empty for none.
+    public var pathPrefix = ""
     public var token: Secret?
     public var basicAuth: BasicAuth?
     public var tls: TLS
@@ -69,7 +71,7 @@ public struct ConsulConfiguration: Sendable, CustomStringConvertible {
     public var addressDescription: String {
         switch address {
         case .tcp(let host, let port):
-            "\(useTLS ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            "\(useTLS ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)\(pathPrefix)"
         case .unixSocket(let path):
             "unix://\(path)"
         }

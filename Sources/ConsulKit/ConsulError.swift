@@ -19,6 +19,12 @@ public enum ConsulError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidResponse(address: String, request: String, problem: String)
     /// The session is gone (expired or destroyed).
     case sessionNotFound(String)
+    /// A read left out keys the token may not read (`X-Consul-Results-Filtered-By-ACLs: true`).
+    case resultsFilteredByACLs(prefix: String)
+    /// Consul's KV endpoint refuses the key itself (its key validation); `message` is Consul's text.
+    case keyRejected(key: String, message: String)
+    /// No server node of `datacenter` to bind the lock session to.
+    case noSessionNode(datacenter: String, reason: String)
 
     public var description: String {
         switch self {
@@ -41,6 +47,16 @@ public enum ConsulError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Consul at \(address) sent an unreadable answer to \(request): \(problem)"
         case .sessionNotFound(let id):
             return "Consul session \(id) no longer exists"
+        case .resultsFilteredByACLs(let prefix):
+            let keys = prefix.isEmpty ? "the store" : "'\(prefix)'"
+            return "Consul left keys under \(keys) out of the read because the token may not read them "
+                + "(X-Consul-Results-Filtered-By-ACLs: true); kvctl does not plan deletes, ownership or drift on a partial view: "
+                + "give the token key_prefix \"\(prefix)\" { policy = \"read\" } (or write)"
+        case .keyRejected(let key, let message):
+            return "Consul refuses the key '\(key)': \(message) (not retried; Consul 1.21.5's key check rejects spaces and "
+                + "most punctuation, later versions only traversal and surrounding spaces)"
+        case .noSessionNode(let datacenter, let reason):
+            return "cannot create the lock session in datacenter \(datacenter): \(reason)"
         }
     }
 

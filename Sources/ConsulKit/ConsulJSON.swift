@@ -27,7 +27,9 @@ struct KVEntryJSON: Decodable {
     }
 }
 
-/// One `/v1/txn` operation.
+/// One `/v1/txn` operation. Each carries its own namespace and partition: the txn endpoint ignores
+/// `?ns=` and `?partition=` (hashicorp/consul agent/txn_endpoint.go, convertOps reads `in.KV.Namespace`
+/// and `in.KV.Partition`; api/txn.go `TxnKVOp`), so without them a write lands in the default namespace.
 struct TxnOperationJSON: Encodable {
     struct Operation: Encodable {
         var Verb: String
@@ -35,11 +37,23 @@ struct TxnOperationJSON: Encodable {
         var Value: String?
         var Flags: UInt64?
         var Index: UInt64?
+        var Namespace: String?
+        var Partition: String?
     }
 
     var KV: Operation
 
-    init(_ operation: StoreOperation) {
+    init(_ operation: StoreOperation, namespace: String?, partition: String?) {
+        self.init(operation)
+        (KV.Namespace, KV.Partition) = (namespace, partition)
+    }
+
+    /// `get-or-empty`: the entry, or one with ModifyIndex 0 when the key is absent.
+    init(reading key: String, namespace: String?, partition: String?) {
+        KV = Operation(Verb: "get-or-empty", Key: key, Namespace: namespace, Partition: partition)
+    }
+
+    private init(_ operation: StoreOperation) {
         switch operation {
         case .set(let key, let value, let flags):
             KV = Operation(Verb: "set", Key: key, Value: Data(value).base64EncodedString(), Flags: flags)
@@ -51,6 +65,12 @@ struct TxnOperationJSON: Encodable {
             KV = Operation(Verb: "delete", Key: key)
         }
     }
+}
+
+/// The `Results` of a transaction that applied.
+struct TxnResultsJSON: Decodable {
+    struct Result: Decodable { var KV: KVEntryJSON? }
+    var Results: [Result]?
 }
 
 /// The `Errors` of a rolled-back transaction.

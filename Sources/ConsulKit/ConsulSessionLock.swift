@@ -9,8 +9,14 @@ import Publishing
 
 /// The publish lock in Consul: a key acquired by a session with a TTL, renewed in the background while
 /// the lock is held. A holder that dies stops renewing, so its session lapses and the lock with it.
+///
+/// Consul keeps a session up to twice its TTL after the last renewal it saw (hashicorp/consul
+/// agent/consul/session_ttl.go, `SessionTTLMultiplier`), and guarantees at least the TTL. So a renewal is
+/// bounded to one interval (TTL/3), retries included, and a failed one is tried again at the next
+/// interval; the lock counts as lost when Consul says the session is gone, or when no renewal has
+/// succeeded for a whole TTL, well before the session could lapse.
 final class ConsulSessionLock: HeldLock {
-    /// Consul's minimum is 10s and it may keep a session up to twice its TTL.
+    /// Consul's minimum is 10s.
     static let ttl: Duration = .seconds(15)
     let client: ConsulClient
     let key: String
@@ -18,19 +24,30 @@ final class ConsulSessionLock: HeldLock {
     private let renewal: Task<Void, Never>
     private let lost: NIOLockedValueBox<Bool>
 
-    init(client: ConsulClient, key: String, session: String, renewEvery interval: Duration = ttl / 3) {
+    init(client: ConsulClient, key: String, session: String, renewEvery interval: Duration = ttl / 3, lostAfter grace: Duration = ttl) {
         self.client = client
         self.key = key
         self.session = session
         let lost = NIOLockedValueBox(false)
         self.lost = lost
         renewal = Task {
+            let clock = ContinuousClock()
+            var renewed = clock.now
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard !Task.isCancelled else { return }
-                if (try? await client.renewSession(session)) == nil {
+                let started = clock.now
+                do {
+                    try await client.renewSession(session, within: interval)
+                    renewed = started
+                } catch ConsulError.sessionNotFound {
                     lost.withLockedValue { $0 = true }
                     return
+                } catch {
+                    guard clock.now - renewed < grace else {
+                        lost.withLockedValue { $0 = true }
+                        return
+                    }
                 }
             }
         }
@@ -53,7 +70,7 @@ extension ConsulClient: LockingStore {
         let response = try await transport.send(.GET, path: path, query: [])
         guard response.status == 200 else {
             if response.status == 404 { return nil }
-            throw invalidResponse(.GET, path: path, "status \(response.status): \(response.text)")
+            throw rejection(response, key: key) ?? invalidResponse(.GET, path: path, "status \(response.status): \(response.text)")
         }
         guard let entry = try? KVEntryJSON.list(from: response.body).first,
               let session = entry.Session else { return nil }
@@ -69,7 +86,9 @@ extension ConsulClient: LockingStore {
 
     private func tryLock(_ key: String, as holder: LockHolder, breakingStale: Bool) async throws -> Result<any HeldLock, LockBusy> {
         // No lock delay: every write is conditioned on the index it read, so a late holder cannot clobber anything.
-        let session = try await createSession(name: "kvctl \(holder.operation)", ttl: ConsulSessionLock.ttl, lockDelay: .zero)
+        // In another datacenter the agent's own node is unknown: bind the session to one of its servers.
+        let node = configuration.datacenter == nil ? nil : try await serverNode()
+        let session = try await createSession(name: "kvctl \(holder.operation)", ttl: ConsulSessionLock.ttl, lockDelay: .zero, node: node)
         var mine = holder
         mine.session = session
         let acquired: Bool

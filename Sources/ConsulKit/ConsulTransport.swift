@@ -51,7 +51,7 @@ final class ConsulTransport: Sendable {
             } else {
                 urlHost = host.contains(":") ? "[\(host)]" : host
             }
-            origin = "\(configuration.useTLS ? "https" : "http")://\(urlHost):\(port)"
+            origin = "\(configuration.useTLS ? "https" : "http")://\(urlHost):\(port)" + configuration.pathPrefix
         case .unixSocket(let path):
             // AHC reads the socket path from the host part, percent-encoded.
             origin = "\(configuration.useTLS ? "https" : "http")+unix://\(QueryEncoding.encode(path))"
@@ -68,29 +68,36 @@ final class ConsulTransport: Sendable {
 
     /// Sends `method path?query` and returns Consul's answer, whatever its status, once it is final:
     /// not retryable, or out of attempts. Throws `ConsulError` for transport failures.
+    /// `budget` bounds the whole call, retries and backoff included: no attempt starts or runs past it.
     func send(
         _ method: HTTPMethod, path: String, query: [(String, String?)] = [], body: [UInt8]? = nil,
-        contentType: String = "application/json"
+        contentType: String = "application/json", budget: Duration? = nil
     ) async throws -> ConsulResponse {
         let request = makeRequest(method, path: path, query: query, body: body, contentType: contentType)
         let label = label(method, path: path)
         let policy = configuration.retry
+        let end = budget.map { ContinuousClock.now + $0 }
         var attempt = 1
         while true {
             attempts.withLockedValue { $0 += 1 }
             let outcome: Result<ConsulResponse, ConsulError>
             do throws(ConsulError) {
-                outcome = .success(try await execute(request, label: label, attempt: attempt))
+                outcome = .success(try await execute(request, label: label, attempt: attempt, end: end))
             } catch {
                 outcome = .failure(error)
             }
             let retry: Bool
             switch outcome {
-            case .success(let response): retry = RetryPolicy.isRetryable(status: response.status)
+            case .success(let response):
+                retry = RetryPolicy.isRetryable(status: response.status)
+                    && !RetryPolicy.isKeyRejection(status: response.status, body: response.body)
             case .failure(let error): retry = Self.isRetryable(error)
             }
-            guard retry, attempt < policy.maxAttempts else { return try outcome.get() }
-            try await Task.sleep(for: policy.backoff(afterAttempt: attempt, jitter: Double.random(in: 0...1)))
+            let backoff = policy.backoff(afterAttempt: attempt, jitter: Double.random(in: 0...1))
+            guard retry, attempt < policy.maxAttempts, end.map({ ContinuousClock.now + backoff < $0 }) ?? true else {
+                return try outcome.get()
+            }
+            try await Task.sleep(for: backoff)
             attempt += 1
         }
     }
@@ -122,10 +129,14 @@ final class ConsulTransport: Sendable {
         return request
     }
 
-    private func execute(_ request: HTTPClientRequest, label: String, attempt: Int) async throws(ConsulError) -> ConsulResponse {
+    private func execute(
+        _ request: HTTPClientRequest, label: String, attempt: Int, end: ContinuousClock.Instant?
+    ) async throws(ConsulError) -> ConsulResponse {
         let address = configuration.addressDescription
+        var allowed = configuration.connectTimeout + configuration.readTimeout
+        if let end { allowed = min(allowed, max(end - ContinuousClock.now, .zero)) }
         do {
-            let deadline = NIODeadline.now() + TimeAmount(configuration.connectTimeout + configuration.readTimeout)
+            let deadline = NIODeadline.now() + TimeAmount(allowed)
             let response = try await client.execute(request, deadline: deadline)
             let body = try await response.body.collect(upTo: Self.maxResponseBytes)
             return ConsulResponse(status: Int(response.status.code), headers: response.headers,
@@ -133,7 +144,7 @@ final class ConsulTransport: Sendable {
         } catch let error as HTTPClientError where error == .connectTimeout {
             throw .timedOut(address: address, waitingFor: "connection", after: configuration.connectTimeout)
         } catch let error as HTTPClientError where error == .readTimeout || error == .deadlineExceeded {
-            throw .timedOut(address: address, waitingFor: "response", after: configuration.readTimeout)
+            throw .timedOut(address: address, waitingFor: "response", after: min(configuration.readTimeout, allowed))
         } catch let error as HTTPClientError where error == .remoteConnectionClosed {
             throw .unreachable(address: address, reason: "the connection closed before a response", attempts: attempt)
         } catch let error as NIOTooManyBytesError {

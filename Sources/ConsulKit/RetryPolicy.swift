@@ -23,4 +23,13 @@ public struct RetryPolicy: Sendable, Hashable {
     static func isRetryable(status: Int) -> Bool {
         status == 429 || (500...599).contains(status)
     }
+
+    /// A key Consul's KV endpoint refuses to serve, which asking again cannot change: Consul 1.21.5's
+    /// key check answers 500 "invalid key name, keys should respect the ... format" (hashicorp/consul#22835),
+    /// later ones 400 with "key contains ..." / "key must not ..." (hashicorp/consul agent/kvs_endpoint.go, validateKVKey).
+    static func isKeyRejection(status: Int, body: [UInt8]) -> Bool {
+        guard status == 500 || status == 400 else { return false }
+        let text = String(decoding: body.prefix(64), as: UTF8.self)
+        return ["invalid key name", "key contains ", "key must not ", "key cannot be empty"].contains(where: text.hasPrefix)
+    }
 }

@@ -22,6 +22,13 @@ public enum LogstashParser {
     }
 }
 
+/// What kvctl refuses to parse. Logstash's own parser (treetop on JRuby) has no explicit limit;
+/// real pipelines nest a handful of levels.
+public enum LogstashLimits {
+    /// Section and branch bodies, values (arrays, hashes, plugins) and conditions open at once.
+    public static let nesting = 100
+}
+
 struct Parser {
     let input: UnsafeBufferPointer<UInt8>
     let end: Int
@@ -32,6 +39,10 @@ struct Parser {
     var failSet: UInt64 = 0
     /// `value` tries a string as a plugin name before as a string; this avoids scanning it twice.
     var lastString: (start: Int, end: Int, text: String)?
+    /// Blocks, values and conditions open now, against `LogstashLimits.nesting`.
+    var nesting = 0
+    /// Where the nesting limit was hit: the parse then fails with that as its error.
+    var limitOffset: Int?
 
     init(_ input: UnsafeBufferPointer<UInt8>) {
         self.input = input
@@ -40,11 +51,27 @@ struct Parser {
     }
 
     func error() -> LogstashSyntaxError {
+        if let limitOffset {
+            return LogstashSyntaxError(position: lines.position(of: limitOffset),
+                                       limit: "nesting deeper than \(LogstashLimits.nesting) levels of blocks, values and parentheses (kvctl limit)")
+        }
         let at = max(failPos, 0)
         return LogstashSyntaxError(position: lines.position(of: at), expected: Expectation.describe(failSet))
     }
 
     // MARK: Primitives
+
+    /// Every recursive rule enters here, so depth stays within a worker thread's stack. Once the
+    /// limit is hit every rule fails: the file is reported, not half-parsed.
+    @inline(__always) mutating func enterNesting() -> Bool {
+        guard limitOffset == nil else { return false }
+        guard nesting < LogstashLimits.nesting else {
+            limitOffset = pos
+            return false
+        }
+        nesting += 1
+        return true
+    }
 
     @inline(__always) mutating func fail(_ mask: UInt64, at p: Int) {
         if p > failPos {
@@ -166,7 +193,7 @@ struct Parser {
         }
         let tail = sections.isEmpty ? 0 : pos
         skipCS()
-        guard pos == end else { return nil }
+        guard pos == end, limitOffset == nil else { return nil }
         return LogstashConfig(sections: sections, unterminatedComment: unterminatedComment(after: tail))
     }
 
@@ -207,6 +234,8 @@ struct Parser {
 
     /// `(branch_or_plugin cs)* "}"`, the body of sections and branches after `{ cs`.
     mutating func parseItemsAndClose() -> [LogstashItem]? {
+        guard enterNesting() else { return nil }
+        defer { nesting -= 1 }
         var items: [LogstashItem] = []
         while let item = parseItem() {
             items.append(item)
@@ -278,6 +307,8 @@ struct Parser {
     // MARK: Values
 
     mutating func parseValue() -> LogstashValue? {
+        guard enterNesting() else { return nil }
+        defer { nesting -= 1 }
         let start = pos
         if let plugin = parsePlugin() {
             return LogstashValue(kind: .plugin(plugin), position: plugin.position)

@@ -9,12 +9,25 @@ public enum ReadPrefixes {
             let top = key.firstIndex(of: "/").map { key[...$0] } ?? Substring(key)
             groups[top] = groups[top].map { commonPrefix($0, key) } ?? key
         }
-        let candidates = groups.values.sorted()
+        let candidates = Set(groups.values.map(routable)).sorted()
         var prefixes: [String] = []
         for candidate in candidates where !prefixes.contains(where: { candidate.hasPrefix($0) }) {
             prefixes.append(candidate)
         }
         return prefixes
+    }
+
+    /// The prefix itself, or its parent when the URL path `/v1/kv/<prefix>` is not in the canonical form
+    /// Go's HTTP router keeps: a `.` or `..` segment or an empty one (`//`, a leading `/`) is answered with a
+    /// redirect to the cleaned path (golang/go src/net/http/server.go, ServeMux.Handler and cleanPath), so
+    /// `config/.` reads `config/`. A trailing `/` is kept by the router and stays.
+    static func routable(_ prefix: String) -> String {
+        let segments = prefix.split(separator: "/", omittingEmptySubsequences: false)
+        guard let bad = segments.indices.first(where: { position in
+            let segment = segments[position]
+            return segment == "." || segment == ".." || (segment.isEmpty && position != segments.count - 1)
+        }) else { return prefix }
+        return segments[..<bad].map { $0 + "/" }.joined()
     }
 
     /// Compared by Unicode scalars so a prefix never ends inside a character's UTF-8 bytes.

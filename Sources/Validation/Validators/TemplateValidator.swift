@@ -43,10 +43,12 @@ struct TemplateValidator: ItemValidator {
             }
             // Another datacenter's store, or keys another repository owns, are not this version's to define.
             if reference.datacenter != nil || version.config.externalKeys.contains(where: { $0.matches(key) }) { continue }
-            let isPrefix = ["ls", "safeLs", "tree", "safeTree"].contains(reference.function)
-            let defined = isPrefix ? !version.tree.entries(under: key.hasSuffix("/") ? key : key + "/").isEmpty : version.tree[key] != nil
+            // A prefix is defined when consul-template's listing of it is not empty (see TreeLookup).
+            let listing = TreeLookup(tree: version.tree, external: [])
+            let defined = reference.isPrefix ? !listing.pairs(underPrefix: key, recursive: reference.function.hasSuffix("ree")).isEmpty
+                                   : version.tree[key] != nil
             if defined { continue }
-            let what = isPrefix ? "no key under the prefix '\(key)'" : "no key '\(key)'"
+            let what = reference.isPrefix ? "no key under the prefix '\(key)'" : "no key '\(key)'"
             if Self.blocking.contains(reference.function) {
                 findings.append(Self.undefinedKey.finding(at: at,
                     "\(reference.function) reads \(what), which this version does not define: consul-template would block forever; define it, or list it under 'external-keys' in kvctl.yaml"))
