@@ -33,7 +33,9 @@ extension Execution {
         case "ls", "safeLs", "tree", "safeTree":
             let prefix = ParsedTemplate.splitDatacenter(try string(0)).0
             let pairs = lookup.pairs(underPrefix: prefix, recursive: name.hasSuffix("ree"))
-            if pairs.isEmpty, !name.hasPrefix("safe") {
+            // consul-template renders `ls`/`tree` of an empty prefix as an empty list; only the safe
+            // variants wait for keys (template/funcs.go: lsFunc and treeFunc, emptyIsSafe false).
+            if pairs.isEmpty, name.hasPrefix("safe") {
                 blocked.append(BlockedKey(function: name, key: prefix, position: position))
             }
             return .list(pairs.map(TemplateValue.pair))

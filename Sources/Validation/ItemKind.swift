@@ -114,7 +114,8 @@ struct Classification {
         key[..<(key.lastIndex(of: "/") ?? key.startIndex)]
     }
 
-    /// Skips blank lines, `#` comments and `{{/* */}}` template comments before the first word.
+    /// Skips blank lines, `#` comments and `{{/* */}}` template comments before the first word, which
+    /// must open a section.
     private static func opensWithSection(_ bytes: [UInt8]) -> Bool {
         var text = Substring(String(decoding: bytes.prefix(4096), as: UTF8.self))
         while true {
@@ -128,7 +129,9 @@ struct Classification {
                 break
             }
         }
-        return ["input", "filter", "output"].contains { text.hasPrefix($0) }
+        // `plugin_type cs "{"` in Logstash's grammar: `output = 1` in an ini template is no section.
+        guard let keyword = ["input", "filter", "output"].first(where: { text.hasPrefix($0) }) else { return false }
+        return text.dropFirst(keyword.count).drop { $0.isWhitespace }.hasPrefix("{")
     }
 }
 

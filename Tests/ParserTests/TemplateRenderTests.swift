@@ -34,7 +34,8 @@ let renderCases: [RenderCase] = [
                output: "a=10.0.0.1;b=10.0.0.2;"),
     RenderCase(name: "tree is recursive", source: "{{ range $i, $p := tree \"app/hosts/\" }}{{ $i }}:{{ $p.Key }} {{ end }}",
                output: "0:a 1:b 2:deep/c "),
-    RenderCase(name: "range else on empty safeLs", source: #"{{ range safeLs "none" }}x{{ else }}empty{{ end }}"#, output: "empty"),
+    // `ls` of an empty prefix renders an empty list (template/funcs.go lsFunc, emptyIsSafe true).
+    RenderCase(name: "range else on empty ls", source: #"{{ range ls "none" }}x{{ else }}empty{{ end }}"#, output: "empty"),
     RenderCase(name: "break and continue",
                source: #"{{ range $i, $e := ls "app/hosts" }}{{ if eq $i 0 }}{{ continue }}{{ end }}{{ $e.Value }}{{ break }}{{ end }}"#,
                output: "10.0.0.2"),
@@ -82,9 +83,11 @@ struct TemplateRenderTests {
     }
 
     @Test func missingKeyBlocksAndRendersEmpty() throws {
-        let result = try TemplateParser().parse("a\n  [{{ key \"es/user\" }}] {{ ls \"none\" }}").render(using: kv)
+        // A missing key, and `safeLs` of an empty prefix, mark the dependency missing: consul-template
+        // does not render (template/funcs.go keyFunc; lsFunc with emptyIsSafe false).
+        let result = try TemplateParser().parse("a\n  [{{ key \"es/user\" }}] {{ safeLs \"none\" }}").render(using: kv)
         #expect(result.output == "a\n  [] []")
-        #expect(result.blockedKeys.map(\.function) == ["key", "ls"])
+        #expect(result.blockedKeys.map(\.function) == ["key", "safeLs"])
         #expect(result.blockedKeys.map(\.key) == ["es/user", "none"])
         #expect(result.blockedKeys.map(\.position.line) == [2, 2])
         #expect(result.blockedKeys.map(\.position.column) == [7, 28])

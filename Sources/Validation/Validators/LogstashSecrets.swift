@@ -37,25 +37,37 @@ enum LogstashSecrets {
                 if SecretScanner.namesSecret(attribute.name), let literal = literal(attribute.name, attribute.value) {
                     found.append(literal)
                 }
-                switch attribute.value.kind {
-                case .hash(let entries):
-                    for entry in entries {
-                        if let name = entry.key.scalarText, SecretScanner.namesSecret(name), let literal = literal(name, entry.value) {
-                            found.append(literal)
-                        }
-                    }
-                case .string(let code) where plugin.name == "ruby" && (attribute.name == "code" || attribute.name == "init"):
-                    // Raw string text: its bytes follow the opening quote one for one.
-                    let base = attribute.value.position.offset + 1
-                    for match in SecretScanner.scan(Array(code.utf8), quotedOnly: true) where !match.commented {
-                        guard case .assignment(let name) = match.kind else { continue }
-                        found.append(Literal(name: name, text: match.text, range: base + match.offset..<base + match.offset + 1 + match.text.utf8.count))
-                    }
-                default: break
-                }
+                let isCode = plugin.name == "ruby" && (attribute.name == "code" || attribute.name == "init")
+                embedded(in: attribute.value, code: isCode, into: &found)
             }
         }
         return found
+    }
+
+    /// Assignments inside strings (`password=…` in a JDBC URL) and secret-named hash entries. In
+    /// Ruby code only a quoted string is a literal; Ruby comment lines are left to the byte scan.
+    private static func embedded(in value: LogstashValue, code: Bool, into found: inout [Literal]) {
+        switch value.kind {
+        case .string(let text):
+            // Raw string text: its bytes follow the opening quote one for one.
+            let base = value.position.offset + 1
+            for match in SecretScanner.scan(Array(text.utf8), quotedOnly: code) where !match.commented {
+                guard case .assignment(let name) = match.kind else { continue }
+                let start = base + match.offset
+                found.append(Literal(name: name, text: match.text, range: start..<start + 1 + match.text.utf8.count))
+            }
+        case .hash(let entries):
+            for entry in entries {
+                if let name = entry.key.scalarText, SecretScanner.namesSecret(name), let literal = literal(name, entry.value) {
+                    found.append(literal)
+                }
+                embedded(in: entry.value, code: false, into: &found)
+            }
+        case .array(let values):
+            for element in values { embedded(in: element, code: false, into: &found) }
+        case .plugin, .bareword, .number:
+            break
+        }
     }
 
     private static func literal(_ name: String, _ value: LogstashValue) -> Literal? {

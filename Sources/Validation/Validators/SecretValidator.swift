@@ -5,16 +5,21 @@ import KVCore
 struct SecretValidator: ItemValidator {
     static let hint = "secrets belong in Vault: keep the Vault path here and read it with consul-template's `secret`, or mark a reviewed false positive with `allow-secret: <reason>` on the entry"
 
+    /// What every secret finding predicts: the credential is readable wherever the repository and the key are.
+    static let exposure = "git keeps every committed line in every clone and in history, and Consul serves the value in plain text to every token allowed to read the key (https://developer.hashicorp.com/consul/docs/secure/acl/rule, key rules)"
+
     static let privateKey = Rule("secret-private-key", .error, "A private key block.",
-                                 rationale: "A PEM private key in configuration is readable by everyone with access to the repository and to Consul.")
+                                 rationale: "A PEM private key in configuration is readable by everyone with access to the repository and to Consul.",
+                                 consumer: exposure)
     static let cloudKey = Rule("secret-cloud-key", .error, "A cloud or SaaS access key (AWS, GitHub, Slack, Google, Stripe).",
-                               rationale: "These tokens have well-known shapes and grant access on their own; leaked ones are harvested within minutes.")
+                               rationale: "These tokens have well-known shapes and grant access on their own; leaked ones are harvested within minutes.",
+                               consumer: exposure)
     static let assignment = Rule("secret-assignment", .error, "A password, token or secret assigned a literal value.",
                                  rationale: "A literal after `password =`, `token:` or `secret =>` is a credential; references like ${VAR}, $VAR, {{ secret ... }} or {{ env ... }} are fine. In a Logstash pipeline only settings count: comments are not configuration and Ruby code is code.",
-                                 consumer: "git keeps every committed line in every clone and its history, and Consul serves the value to every token that may read the key (https://developer.hashicorp.com/consul/docs/security/acl/acl-rules#key-value-rules); Logstash resolves ${VAR} from its keystore or the environment instead (https://www.elastic.co/guide/en/logstash/current/environment-variables.html)")
+                                 consumer: exposure + "; Logstash resolves ${VAR} from its keystore or the environment instead (https://www.elastic.co/guide/en/logstash/current/environment-variables.html)")
     static let highEntropy = Rule("secret-high-entropy", .error, "A high-entropy value under a key named like a password, secret or token.",
                                   rationale: "Random-looking text under such a key is almost always a real credential.",
-                                  consumer: "Consul serves the value in plain text to every token that may read the key, and git keeps it in history (https://developer.hashicorp.com/consul/docs/security/acl/acl-rules#key-value-rules)")
+                                  consumer: exposure)
     static let placeholder = Rule("secret-placeholder", .warning, "A password, token or secret is set to a placeholder such as changeme, <password> or INSERT YOUR TOKEN.",
                                   rationale: "A placeholder is no credential, so nothing leaks and the consumer starts; but it would authenticate with the placeholder. Read the real value with ${VAR} or consul-template's secret.")
     static let commented = Rule("secret-commented", .warning, "A commented-out line assigns a literal to a password, token or secret.",
@@ -29,12 +34,11 @@ struct SecretValidator: ItemValidator {
         // A parsed pipeline says which assignments are settings; the bytes still say where keys and
         // commented-out lines are.
         if let settings = LogstashSecrets.assignments(in: item) {
-            let keys = matches.filter { if case .assignment = $0.kind { false } else { true } }
-            let live = settings.filter { setting in
-                !keys.contains { $0.offset >= setting.offset && $0.offset <= setting.offset + setting.text.utf8.count + 1 }
-            }
-            matches = keys + matches.filter { if case .assignment = $0.kind { $0.commented } else { false } } + live
-            matches.sort { $0.offset < $1.offset }
+            let keys = matches.filter { !$0.isAssignment }
+            let commentedOut = matches.filter { $0.isAssignment && $0.commented }
+            // `token => "ghp_…"` is reported as the GitHub token the bytes found.
+            let live = settings.filter { setting in !keys.contains { setting.offset...(setting.offset + setting.text.utf8.count + 1) ~= $0.offset } }
+            matches = (keys + commentedOut + live).sorted { $0.offset < $1.offset }
         }
         var findings: [Diagnostic] = []
         func report(_ rule: Rule, at offset: Int, _ what: String) {
@@ -83,6 +87,11 @@ enum SecretScanner {
         let text: String
         /// An assignment on a line whose first character (after blanks) is `#`.
         var commented = false
+
+        var isAssignment: Bool {
+            if case .assignment = kind { return true }
+            return false
+        }
     }
 
     static let secretWords = ["password", "passwd", "secret", "token", "apikey", "api_key", "api-key",
@@ -170,7 +179,7 @@ enum SecretScanner {
                     matches.append(match)
                 } else if endsWithSecretWord(buffer, index, end),
                           var (match, valueEnd) = assignment(buffer, name: index..<end, quotedOnly: quotedOnly) {
-                    if case .assignment = match.kind { match.commented = opensComment(buffer, lineOf: index) }
+                    if match.isAssignment { match.commented = opensComment(buffer, lineOf: index) }
                     matches.append(match)
                     end = max(end, valueEnd)
                 }
