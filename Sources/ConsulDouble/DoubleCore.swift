@@ -6,6 +6,7 @@ final class DoubleCore: Sendable {
     enum Outcome: Sendable {
         case respond(DoubleResponse, after: Duration?)
         case drop(after: Duration?)
+        case hang
     }
 
     let router: DoubleRouter
@@ -41,6 +42,8 @@ final class DoubleCore: Sendable {
         switch decision.action {
         case .drop:
             return .drop(after: decision.delay)
+        case .hang:
+            return .hang
         case .status(let status):
             return .respond(Faults.response(forStatus: status), after: decision.delay)
         case .commitThenStatus(let status):

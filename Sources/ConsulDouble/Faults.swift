@@ -6,6 +6,8 @@ public final class Faults: Sendable {
     enum Action: Sendable, Equatable {
         case status(Int)
         case drop
+        /// Never answer: the connection stays open and silent until the client gives up or dies.
+        case hang
         /// Serve the request (a write commits), then answer `status` instead of the real answer.
         case commitThenStatus(Int)
         /// Serve the request (a write commits), then close the connection without answering.
@@ -24,6 +26,7 @@ public final class Faults: Sendable {
         var byPath: [(prefix: String, action: Action)] = []
         var onceByPath: [(prefix: String, action: Action)] = []
         var delay: Duration?
+        var stall: TransactionStall?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -73,6 +76,12 @@ public final class Faults: Sendable {
         state.withLockedValue { $0.delay = delay }
     }
 
+    /// Every `/v1/txn` request after the next `count` ones waits `delay` before it is handled, or with
+    /// nil is never answered: a kill or a lost lock then lands after exactly `count` transactions.
+    public func stallTransactions(after count: Int, for delay: Duration? = nil) {
+        state.withLockedValue { $0.stall = TransactionStall(remaining: count, delay: delay) }
+    }
+
     public func clear() {
         state.withLockedValue { $0 = State() }
     }
@@ -85,6 +94,15 @@ public final class Faults: Sendable {
                 action = state.onceByPath.remove(at: once).action
             }
             if action == nil { action = state.byPath.first { path.hasPrefix($0.prefix) }?.action }
+            if path.hasPrefix("/v1/txn"), let stall = state.stall {
+                if stall.remaining > 0 {
+                    state.stall?.remaining -= 1
+                } else if let delay = stall.delay {
+                    return Decision(delay: (state.delay ?? .zero) + delay, action: action)
+                } else {
+                    return Decision(delay: nil, action: .hang)
+                }
+            }
             return Decision(delay: state.delay, action: action)
         }
     }
@@ -96,4 +114,10 @@ public final class Faults: Sendable {
         default: .text(status, "fault injected by the Consul double")
         }
     }
+}
+
+/// `Faults.stallTransactions`: how many transactions still pass, then the delay of the rest (nil: no answer).
+private struct TransactionStall {
+    var remaining: Int
+    var delay: Duration?
 }

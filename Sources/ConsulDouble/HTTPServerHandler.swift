@@ -53,6 +53,8 @@ final class HTTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .respond(let response, let after):
             delay = after
             action = { self.write(response, for: head, context: context) }
+        case .hang:
+            return
         }
         if let delay {
             context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { action() }

@@ -203,7 +203,9 @@ extension Execution {
             case "multiply": return .int(x &* y)
             default:
                 guard y != 0 else { throw fail("error calling \(name): integer divide by zero", at: position) }
-                return .int(name == "divide" ? x / y : x % y)
+                // Go wraps Int.min / -1 to Int.min (remainder 0) where Swift would trap.
+                return .int(name == "divide" ? x.dividedReportingOverflow(by: y).partialValue
+                                             : x.remainderReportingOverflow(dividingBy: y).partialValue)
             }
         default:
             let values = [a, b].map { v -> Double? in

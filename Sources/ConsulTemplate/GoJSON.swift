@@ -10,7 +10,7 @@ enum GoJSON {
         case .string(let s), .placeholder(let s): quote(s)
         case .list(let items): "[" + items.map(encode).joined(separator: ",") + "]"
         case .map(let map): "{" + map.keys.sorted().map { quote($0) + ":" + encode(map[$0]!) }.joined(separator: ",") + "}"
-        case .pair(let pair): "{\"Key\":\(quote(pair.key)),\"Value\":\(quote(pair.value))}"
+        case .pair(let pair): "{" + pair.fields.map { quote($0.name) + ":" + encode($0.value) }.joined(separator: ",") + "}"
         }
     }
 

@@ -1,11 +1,22 @@
-/// A KV pair as ls and tree return it: `key` is relative to the prefix asked for.
+/// A KV pair as ls and tree return it (consul-template's dependency.KeyPair,
+/// dependency/kv_list.go): `path` is the full key, `key` is relative to the prefix asked for.
+/// Offline there is no Consul index, lock or session: CreateIndex, ModifyIndex, LockIndex and
+/// Flags read as 0 and Session as "".
 public struct KeyValuePair: Equatable, Sendable {
+    public var path: String
     public var key: String
     public var value: String
 
-    public init(key: String, value: String) {
+    public init(path: String, key: String, value: String) {
+        self.path = path
         self.key = key
         self.value = value
+    }
+
+    /// KeyPair's exported fields in declaration order, as encoding/json and fmt write them.
+    var fields: [(name: String, value: TemplateValue)] {
+        [("Path", .string(path)), ("Key", .string(key)), ("Value", .string(value)), ("CreateIndex", .int(0)),
+         ("ModifyIndex", .int(0)), ("LockIndex", .int(0)), ("Flags", .int(0)), ("Session", .string(""))]
     }
 }
 
@@ -17,9 +28,10 @@ public protocol KeyLookup {
     func pairs(underPrefix prefix: String, recursive: Bool) -> [KeyValuePair]
 }
 
-/// KV held in a dictionary, listing the way consul-template does: keys relative to the prefix
-/// without a leading `/`, `ls` skipping anything deeper (keys containing `/`), `tree` skipping
-/// folder markers (keys ending in `/`), sorted by key.
+/// KV held in a dictionary, listing the way consul-template does: every key starting with the
+/// prefix as a plain string (Consul's KV list), relative to it without leading `/`s
+/// (dependency/kv_list.go), `ls` skipping anything deeper (keys containing `/`), `tree` skipping
+/// folder markers (keys ending in `/`; template/funcs.go, lsFunc and treeFunc), sorted by key.
 public struct DictionaryKeyLookup: KeyLookup, Sendable {
     public var values: [String: String]
 
@@ -35,7 +47,7 @@ public struct DictionaryKeyLookup: KeyLookup, Sendable {
             let relative = String(key.dropFirst(prefix.count).drop { $0 == "/" })
             if relative.isEmpty || relative.hasSuffix("/") { return nil }
             if !recursive, relative.contains("/") { return nil }
-            return KeyValuePair(key: relative, value: value)
+            return KeyValuePair(path: key, key: relative, value: value)
         }
         .sorted { $0.key < $1.key }
     }

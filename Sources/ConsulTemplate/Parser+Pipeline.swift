@@ -49,6 +49,9 @@ extension ParserEngine {
                  .variable, .leftParen:
                 backup(token)
                 commands.append(try command())
+                if commands.count > TemplateLimits.pipelineCommands {
+                    throw error("pipeline too long: more than \(TemplateLimits.pipelineCommands) commands (Go's limit)", at: token.offset)
+                }
             default:
                 throw unexpected(token, context)
             }
@@ -146,6 +149,8 @@ extension ParserEngine {
             }
             return TemplateOperand(kind: .number(number), position: at)
         case .leftParen:
+            try enterNesting(at: token.offset)
+            defer { nesting -= 1 }
             return TemplateOperand(kind: .pipeline(try pipeline("parenthesized pipeline", end: .rightParen)), position: at)
         case .string, .rawString:
             guard let value = literalString(token) else { throw error("invalid syntax", at: token.offset) }

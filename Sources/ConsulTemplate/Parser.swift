@@ -16,19 +16,48 @@ public struct TemplateParser: Sendable {
         self.functions = functions
     }
 
-    /// Throws the first problem Go would report, then checks every call's argument count
-    /// (which Go only does when a call executes).
+    /// Throws the first problem Go would report. Argument counts are checked when a call
+    /// executes, as Go does (text/template/exec.go, evalCall), not here.
     public func parse(_ text: String) throws(TemplateSyntaxError) -> ParsedTemplate {
         let bytes = Array(text.utf8)
         var lexer = Lexer(bytes, leftDelimiter: leftDelimiter, rightDelimiter: rightDelimiter)
         var engine = ParserEngine(tokens: lexer.tokenize(), lines: LineIndex(bytes), name: name, functions: functions)
         let root = try engine.parseTemplate()
-        let template = ParsedTemplate(name: name, root: root, definitions: engine.definitions,
-                                      lines: engine.lines, functions: functions)
-        if let (message, position) = ArityChecker(functions: functions).firstProblem(in: template) {
-            throw TemplateSyntaxError(message, name: name, at: position)
+        return ParsedTemplate(name: name, root: root, definitions: engine.definitions, lines: engine.lines, functions: functions)
+    }
+}
+
+/// What kvctl refuses to parse, so that parsing and rendering stay within a small stack
+/// (validation runs on 512 KiB worker threads).
+public enum TemplateLimits {
+    /// Blocks (`if`, `with`, `range`, `define`, `block`, each `else if` of a chain) and
+    /// parentheses open at once. Go allows 10,000 parentheses (text/template/parse/parse.go,
+    /// maxStackDepth) and any number of blocks; real templates nest a handful.
+    public static let nesting = 200
+    /// Commands in one pipeline: Go's own limit (parse.go, maxPipelineCmds, "pipeline too long").
+    public static let pipelineCommands = 100_000
+}
+
+/// Variables in scope while parsing, with O(1) lookup however many are declared.
+struct VariableScope {
+    private(set) var names: [String] = ["$"]
+    private var counts: [String: Int] = ["$": 1]
+
+    var count: Int { names.count }
+
+    func contains(_ name: String) -> Bool { counts[name] != nil }
+
+    mutating func append(_ name: String) {
+        names.append(name)
+        counts[name, default: 0] += 1
+    }
+
+    /// Keeps only the first `mark` variables.
+    mutating func pop(to mark: Int) {
+        while names.count > mark {
+            let name = names.removeLast()
+            if counts[name] == 1 { counts[name] = nil } else { counts[name]! -= 1 }
         }
-        return template
     }
 }
 
@@ -49,8 +78,10 @@ struct ParserEngine {
     let name: String
     let functions: FunctionTable
     var index = 0
-    var variables = ["$"]
+    var variables = VariableScope()
     var rangeDepth = 0
+    /// Blocks and parentheses open now, against `TemplateLimits.nesting`.
+    var nesting = 0
     /// Open blocks, innermost last, for "never closed" messages.
     var openBlocks: [(keyword: String, offset: Int)] = []
     var definitions: [String: [TemplateNode]] = [:]
@@ -96,6 +127,13 @@ struct ParserEngine {
 
     mutating func backup(_ token: Token) {
         if token.kind != .eof { index -= 1 }
+    }
+
+    mutating func enterNesting(at offset: Int) throws(TemplateSyntaxError) {
+        guard nesting < TemplateLimits.nesting else {
+            throw error("nesting deeper than \(TemplateLimits.nesting) levels of blocks and parentheses (kvctl limit)", at: offset)
+        }
+        nesting += 1
     }
 
     func unexpected(_ token: Token, _ context: String) -> TemplateSyntaxError {
@@ -189,8 +227,10 @@ struct ParserEngine {
     /// `if`/`with`/`range` after its keyword, through the matching `{{end}}`.
     private mutating func control(_ kind: TemplateControlKind, at offset: Int,
                                   keyword: String? = nil) throws(TemplateSyntaxError) -> TemplateNode {
+        try enterNesting(at: offset)
+        defer { nesting -= 1 }
         let variableMark = variables.count
-        defer { variables.removeLast(variables.count - variableMark) }
+        defer { variables.pop(to: variableMark) }
         let pipe = try pipeline(kind.rawValue, end: .rightDelim)
         openBlocks.append((keyword ?? kind.rawValue, offset))
         defer { openBlocks.removeLast() }
@@ -248,8 +288,10 @@ struct ParserEngine {
     /// A named template's body runs with fresh variables and outside any range.
     private mutating func parseBody(named name: String, keyword: String, at offset: Int,
                                     context: String) throws(TemplateSyntaxError) {
+        try enterNesting(at: offset)
+        defer { nesting -= 1 }
         let saved = (variables, rangeDepth)
-        (variables, rangeDepth) = (["$"], 0)
+        (variables, rangeDepth) = (VariableScope(), 0)
         openBlocks.append((keyword, offset))
         let (body, end, endOffset) = try itemList()
         openBlocks.removeLast()

@@ -22,17 +22,16 @@ enum GoPrintf {
                 if f == "0" { zeroPad = true }
                 verb = scalars.next()
             }
-            while let d = verb, let digit = Int(String(d)) {
-                width = (width ?? 0) * 10 + digit
-                verb = scalars.next()
+            var tooLarge = false
+            (width, verb, tooLarge) = number(verb, &scalars)
+            if !tooLarge, verb == "." {
+                (precision, verb, tooLarge) = number(scalars.next(), &scalars)
+                precision = precision ?? 0
             }
-            if verb == "." {
-                precision = 0
-                verb = scalars.next()
-                while let d = verb, let digit = Int(String(d)) {
-                    precision = precision! * 10 + digit
-                    verb = scalars.next()
-                }
+            if tooLarge {
+                // Go's parsenum gives up on a number past 1e6 and skips the rest of the format.
+                out += "%!(NOVERB)"
+                break
             }
             guard let verb else {
                 out += "%!(NOVERB)"
@@ -67,6 +66,24 @@ enum GoPrintf {
             out += "%!(EXTRA \(extra))"
         }
         return out
+    }
+
+    /// fmt's parsenum (src/fmt/print.go): decimal digits, but a number already past 1e6 before
+    /// its next digit is "too large" and consumes the rest of the format. Widths and precisions
+    /// therefore stay below 1e7: no overflow, and output of at most ~10 MB per verb.
+    private static func number(_ first: Unicode.Scalar?, _ scalars: inout String.UnicodeScalarView.Iterator)
+        -> (Int?, Unicode.Scalar?, tooLarge: Bool) {
+        var value: Int?
+        var c = first
+        while let d = c, ("0"..."9").contains(d) {
+            if let v = value, v > 1_000_000 {
+                while scalars.next() != nil {}
+                return (nil, nil, true)
+            }
+            value = (value ?? 0) * 10 + Int(d.value - 48)
+            c = scalars.next()
+        }
+        return (value, c, false)
     }
 
     private static func render(_ value: TemplateValue, verb: Unicode.Scalar, precision: Int?) -> String {

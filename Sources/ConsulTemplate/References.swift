@@ -11,6 +11,8 @@ public struct KeyReference: Equatable, Sendable {
     public let position: TextPosition
 
     public var isChecked: Bool { key != nil }
+    /// `ls`, `safeLs`, `tree` and `safeTree` read every key under a prefix; the others one key.
+    public var isPrefix: Bool { ["ls", "safeLs", "tree", "safeTree"].contains(function) }
 }
 
 /// A call that depends on something outside Consul KV (Vault, the catalog, the environment…).

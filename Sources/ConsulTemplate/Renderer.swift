@@ -4,12 +4,23 @@ public struct RenderOptions: Sendable {
     /// How `if`, `with`, `and`, `or` and `not` judge an unknowable value (a placeholder).
     /// Render once with each setting to see both branches.
     public var placeholdersAreTruthy: Bool
-    /// Nesting limit for `{{template}}` calls, against runaway recursion.
+    /// Nesting limit for `{{template}}` calls, against runaway recursion. Go stops at 100,000
+    /// (text/template/exec.go, maxExecDepth); kvctl's is lower to stay within a worker thread's stack.
     public var maximumTemplateDepth: Int
+    /// `{{template}}` calls in one rendering, against definitions that call each other many times.
+    public var maximumTemplateCalls: Int
+    /// Nodes, commands and range iterations executed in one rendering.
+    public var maximumSteps: Int
+    /// Bytes of output.
+    public var maximumOutputBytes: Int
 
-    public init(placeholdersAreTruthy: Bool = true, maximumTemplateDepth: Int = 1000) {
+    public init(placeholdersAreTruthy: Bool = true, maximumTemplateDepth: Int = 100, maximumTemplateCalls: Int = 10_000,
+                maximumSteps: Int = 1_000_000, maximumOutputBytes: Int = 16 << 20) {
         self.placeholdersAreTruthy = placeholdersAreTruthy
         self.maximumTemplateDepth = maximumTemplateDepth
+        self.maximumTemplateCalls = maximumTemplateCalls
+        self.maximumSteps = maximumSteps
+        self.maximumOutputBytes = maximumOutputBytes
     }
 }
 
@@ -54,10 +65,12 @@ struct Execution<Lookup: KeyLookup> {
     let options: RenderOptions
     var output: [UInt8] = []
     var segments: [SourceMap.Segment] = []
-    var variables: [(name: String, value: TemplateValue)] = [("$", .missing)]
+    var variables = Bindings(dot: .missing)
     var blocked: [BlockedKey] = []
     var placeholders: Set<String> = []
     var depth = 0
+    var calls = 0
+    var steps = 0
 
     init(template: ParsedTemplate, lookup: Lookup, options: RenderOptions) {
         self.template = template
@@ -71,9 +84,20 @@ struct Execution<Lookup: KeyLookup> {
 
     func isTrue(_ value: TemplateValue) -> Bool { value.isTrue(placeholders: options.placeholdersAreTruthy) }
 
-    mutating func write(_ text: String, from offset: Int, verbatim: Bool) {
+    /// Counts one unit of work against the render budget.
+    mutating func step(at position: TextPosition) throws(TemplateRenderError) {
+        steps += 1
+        guard steps <= options.maximumSteps else {
+            throw fail("render budget exceeded: more than \(options.maximumSteps) steps (kvctl limit)", at: position)
+        }
+    }
+
+    mutating func write(_ text: String, from position: TextPosition, verbatim: Bool) throws(TemplateRenderError) {
         guard !text.isEmpty else { return }
-        segments.append(SourceMap.Segment(outputStart: output.count, templateOffset: offset, verbatim: verbatim))
+        guard output.count + text.utf8.count <= options.maximumOutputBytes else {
+            throw fail("render budget exceeded: output larger than \(options.maximumOutputBytes) bytes (kvctl limit)", at: position)
+        }
+        segments.append(SourceMap.Segment(outputStart: output.count, templateOffset: position.offset, verbatim: verbatim))
         output.append(contentsOf: text.utf8)
     }
 
@@ -88,15 +112,16 @@ struct Execution<Lookup: KeyLookup> {
     }
 
     mutating func walk(_ node: TemplateNode, dot: TemplateValue) throws(TemplateRenderError) -> Flow {
+        try step(at: node.position)
         switch node {
         case .text(let text, let position):
-            write(text, from: position.offset, verbatim: true)
+            try write(text, from: position, verbatim: true)
         case .action(let pipeline, let position):
             let value = try evaluate(pipeline, dot: dot)
-            if pipeline.declarations.isEmpty { write(value.text, from: position.offset, verbatim: false) }
+            if pipeline.declarations.isEmpty { try write(value.text, from: position, verbatim: false) }
         case .control(let control):
             let mark = variables.count
-            defer { variables.removeLast(variables.count - mark) }
+            defer { variables.pop(to: mark) }
             return control.kind == .range ? try range(control, dot: dot) : try ifOrWith(control, dot: dot)
         case .template(let name, let pipeline, let position):
             try call(name, pipeline: pipeline, dot: dot, at: position)
@@ -117,29 +142,44 @@ struct Execution<Lookup: KeyLookup> {
 
     private mutating func range(_ control: TemplateControl, dot: TemplateValue) throws(TemplateRenderError) -> Flow {
         let value = try evaluateCommands(control.pipeline, dot: dot)
-        let items: [(key: TemplateValue, element: TemplateValue)]
+        // Items are made one at a time: `range 1000000000` must cost steps, not memory.
+        let count: Int
+        let item: (Int) -> (key: TemplateValue, element: TemplateValue)
         switch value {
-        case .list(let list): items = list.enumerated().map { (.int($0.offset), $0.element) }
-        case .map(let map): items = map.keys.sorted().map { (.string($0), map[$0]!) }
-        case .int(let n): items = (0..<max(n, 0)).map { (.int($0), .int($0)) }
-        case .placeholder: items = [(.int(0), value)]
-        case .missing: items = []
+        case .list(let list):
+            count = list.count
+            item = { (.int($0), list[$0]) }
+        case .map(let map):
+            let keys = map.keys.sorted()
+            count = keys.count
+            item = { (.string(keys[$0]), map[keys[$0]]!) }
+        case .int(let n):
+            count = max(n, 0)
+            item = { (.int($0), .int($0)) }
+        case .placeholder:
+            count = 1
+            item = { _ in (.int(0), value) }
+        case .missing:
+            count = 0
+            item = { _ in (.missing, .missing) }
         default: throw fail("range can't iterate over \(value.text)", at: control.position)
         }
-        if items.isEmpty {
+        if count == 0 {
             if let elseBody = control.elseBody { return try walk(elseBody, dot: dot) }
             return .normal
         }
         let declarations = control.pipeline.declarations
-        for item in items {
+        for index in 0..<count {
+            try step(at: control.position)
+            let (key, element) = item(index)
             let mark = variables.count
             // One variable gets the element; two get the index (or key) and the element.
-            let bound: [TemplateValue] = declarations.count > 1 ? [item.key, item.element] : [item.element]
+            let bound: [TemplateValue] = declarations.count > 1 ? [key, element] : [element]
             for (name, value) in zip(declarations, bound) {
-                if control.pipeline.isAssignment { assign(name, value) } else { variables.append((name, value)) }
+                if control.pipeline.isAssignment { variables.assign(name, value) } else { variables.declare(name, value) }
             }
-            let flow = try walk(control.body, dot: item.element)
-            variables.removeLast(variables.count - mark)
+            let flow = try walk(control.body, dot: element)
+            variables.pop(to: mark)
             if flow == .breakLoop { break }
         }
         return .normal
@@ -151,12 +191,16 @@ struct Execution<Lookup: KeyLookup> {
             throw fail("no such template \(GoQuote.quote(name))", at: position)
         }
         guard depth < options.maximumTemplateDepth else {
-            throw fail("exceeded maximum template depth (\(options.maximumTemplateDepth))", at: position)
+            throw fail("exceeded maximum template depth (\(options.maximumTemplateDepth), kvctl limit)", at: position)
+        }
+        calls += 1
+        guard calls <= options.maximumTemplateCalls else {
+            throw fail("render budget exceeded: more than \(options.maximumTemplateCalls) template calls (kvctl limit)", at: position)
         }
         var newDot = TemplateValue.missing
         if let pipeline { newDot = try evaluate(pipeline, dot: dot) }
         let saved = variables
-        variables = [("$", newDot)]
+        variables = Bindings(dot: newDot)
         depth += 1
         defer {
             depth -= 1
@@ -167,14 +211,10 @@ struct Execution<Lookup: KeyLookup> {
 
     // MARK: Pipelines
 
-    mutating func assign(_ name: String, _ value: TemplateValue) {
-        if let index = variables.lastIndex(where: { $0.name == name }) { variables[index].value = value }
-    }
-
     mutating func evaluate(_ pipeline: TemplatePipeline, dot: TemplateValue) throws(TemplateRenderError) -> TemplateValue {
         let value = try evaluateCommands(pipeline, dot: dot)
         for name in pipeline.declarations {
-            if pipeline.isAssignment { assign(name, value) } else { variables.append((name, value)) }
+            if pipeline.isAssignment { variables.assign(name, value) } else { variables.declare(name, value) }
         }
         return value
     }
@@ -188,6 +228,7 @@ struct Execution<Lookup: KeyLookup> {
     /// `final` is the previous pipeline stage's value, passed as the last argument.
     private mutating func evaluate(_ command: TemplateCommand, dot: TemplateValue,
                                    final: TemplateValue?) throws(TemplateRenderError) -> TemplateValue {
+        try step(at: command.position)
         let first = command.arguments[0]
         let rest = command.arguments.dropFirst()
         if case .function(let name) = first.kind {
@@ -210,7 +251,7 @@ struct Execution<Lookup: KeyLookup> {
         case .field(let names):
             return try fields(names, of: dot, at: operand.position)
         case .variable(let name, let names):
-            let value = variables.last { $0.name == name }?.value ?? .missing
+            let value = variables.value(of: name) ?? .missing
             return try fields(names, of: value, at: operand.position)
         case .string(let s):
             return .string(s)
@@ -231,10 +272,11 @@ struct Execution<Lookup: KeyLookup> {
             switch current {
             case .map(let map):
                 current = map[name] ?? .missing
-            case .pair(let pair) where name == "Key":
-                current = .string(pair.key)
-            case .pair(let pair) where name == "Value":
-                current = .string(pair.value)
+            case .pair(let pair):
+                guard let field = pair.fields.first(where: { $0.name == name }) else {
+                    throw fail("can't evaluate field \(name) in type \(current.typeName)", at: position)
+                }
+                current = field.value
             case .placeholder:
                 continue
             case .missing:
@@ -251,6 +293,7 @@ struct Execution<Lookup: KeyLookup> {
     private mutating func call(_ name: String, _ operands: ArraySlice<TemplateOperand>, dot: TemplateValue,
                                final: TemplateValue?, at position: TextPosition) throws(TemplateRenderError) -> TemplateValue {
         let count = operands.count + (final == nil ? 0 : 1)
+        if let problem = template.functions.signature(of: name)?.arityProblem(count) { throw fail(problem, at: position) }
         if name == "and" || name == "or" {
             var value = TemplateValue.missing
             for i in 0..<count {
@@ -263,5 +306,34 @@ struct Execution<Lookup: KeyLookup> {
         for operand in operands { arguments.append(try evaluate(operand, dot: dot)) }
         if let final { arguments.append(final) }
         return try invoke(name, arguments, at: position)
+    }
+}
+
+/// Variables in scope while rendering: the innermost binding of a name is found in O(1).
+struct Bindings {
+    private var entries: [(name: String, value: TemplateValue, shadowed: Int?)] = []
+    private var latest: [String: Int] = [:]
+
+    init(dot: TemplateValue) { declare("$", dot) }
+
+    var count: Int { entries.count }
+
+    func value(of name: String) -> TemplateValue? { latest[name].map { entries[$0].value } }
+
+    mutating func declare(_ name: String, _ value: TemplateValue) {
+        entries.append((name, value, latest[name]))
+        latest[name] = entries.count - 1
+    }
+
+    mutating func assign(_ name: String, _ value: TemplateValue) {
+        if let index = latest[name] { entries[index].value = value }
+    }
+
+    /// Keeps only the first `mark` bindings.
+    mutating func pop(to mark: Int) {
+        while entries.count > mark {
+            let entry = entries.removeLast()
+            latest[entry.name] = entry.shadowed
+        }
     }
 }

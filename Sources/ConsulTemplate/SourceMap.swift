@@ -30,7 +30,9 @@ public struct SourceMap: Sendable {
         return templatePosition(forOutputOffset: offset ?? range.lowerBound)?.line
     }
 
-    func templatePosition(forOutputOffset offset: Int) -> TextPosition? {
+    /// The template position that produced the output byte at `offset`: the same byte for text
+    /// copied from the template, the action's opening delimiter for output an action produced.
+    public func templatePosition(forOutputOffset offset: Int) -> TextPosition? {
         var lo = 0
         var hi = segments.count - 1
         guard hi >= 0, segments[0].outputStart <= offset else { return nil }

@@ -23,7 +23,7 @@ enum TemplateValue: Equatable {
         case .string(let s): s
         case .list(let items): "[" + items.map(\.text).joined(separator: " ") + "]"
         case .map(let entries): "map[" + entries.keys.sorted().map { "\($0):\(entries[$0]!.text)" }.joined(separator: " ") + "]"
-        case .pair(let pair): "{\(pair.key) \(pair.value)}"
+        case .pair(let pair): "{" + pair.fields.map(\.value.text).joined(separator: " ") + "}"
         case .placeholder(let text): text
         }
     }

@@ -38,34 +38,3 @@ extension ParsedTemplate {
         return result.sorted { $0.position.offset < $1.position.offset }
     }
 }
-
-/// Argument counts are checked before rendering, not only on the paths that execute.
-struct ArityChecker {
-    let functions: FunctionTable
-
-    func firstProblem(in template: ParsedTemplate) -> (String, TextPosition)? {
-        var problems: [(String, TextPosition)] = []
-        for pipeline in template.allPipelines() {
-            for (stage, command) in pipeline.commands.enumerated() {
-                for (index, argument) in command.arguments.enumerated() {
-                    let name: String
-                    switch argument.kind {
-                    case .function(let n): name = n
-                    case .chain(let base, _):
-                        guard case .function(let n) = base.kind else { continue }
-                        name = n
-                    default: continue
-                    }
-                    // A function that is not first in its command is called without arguments;
-                    // in a later pipeline stage the previous value is one more argument.
-                    let count = index == 0 && argument.kind == .function(name)
-                        ? command.arguments.count - 1 + (stage > 0 ? 1 : 0) : 0
-                    if let problem = functions.signature(of: name)?.arityProblem(count) {
-                        problems.append((problem, argument.position))
-                    }
-                }
-            }
-        }
-        return problems.min { $0.1.offset < $1.1.offset }
-    }
-}

@@ -26,10 +26,19 @@ public struct HookInstaller {
 
     public init(repository: Repository, marker: String) {
         self.marker = marker
-        // The common directory holds the hooks shared by every worktree of the repository.
-        var path = String(cString: git_repository_commondir(repository.pointer))
-        if path.hasSuffix("/") { path.removeLast() }
-        folder = path + "/hooks"
+        folder = Self.hooksFolder(of: repository)
+    }
+
+    /// Where git looks for hooks: `core.hooksPath` when set (git-config(1): a relative path is taken from
+    /// where hooks run, the working tree's root, or the git folder of a bare repository), otherwise the
+    /// common directory's `hooks/`, shared by every worktree of the repository.
+    static func hooksFolder(of repository: Repository) -> String {
+        var common = String(cString: git_repository_commondir(repository.pointer))
+        if common.hasSuffix("/") { common.removeLast() }
+        guard var configured = repository.configPath("core.hooksPath"), !configured.isEmpty else { return common + "/hooks" }
+        while configured.count > 1 && configured.hasSuffix("/") { configured.removeLast() }
+        if configured.hasPrefix("/") { return configured }
+        return (repository.workdir ?? common) + "/" + configured
     }
 
     public func install(_ name: String, script: String, force: Bool) throws -> Outcome {
@@ -50,5 +59,18 @@ public struct HookInstaller {
         guard String(decoding: existing, as: UTF8.self).contains(marker) else { throw Failure.foreignHook(path: path) }
         try FileManager.default.removeItem(atPath: path)
         return true
+    }
+}
+
+extension Repository {
+    /// A path setting from the repository's configuration (all levels), `~/` expanded; nil when unset.
+    func configPath(_ name: String) -> String? {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, pointer) == 0 else { return nil }
+        defer { git_config_free(config) }
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        guard git_config_get_path(&buffer, config, name) == 0, let text = buffer.ptr else { return nil }
+        return String(cString: text)
     }
 }

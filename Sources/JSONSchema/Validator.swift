@@ -4,20 +4,33 @@ import Foundation
 public struct Schema: Sendable {
     let program: Program
 
-    /// All errors found; empty when the instance is valid.
+    /// All errors found; empty when the instance is valid. An instance that exceeds a limit of
+    /// `SchemaLimits` gets that one error instead: what was not checked is not valid.
     public func validate(_ instance: JSONValue) -> [ValidationError] {
         var evaluator = Evaluator(program: program, collectErrors: true)
         var annotations: Annotations?
         _ = evaluator.eval(program.root, instance, &annotations)
-        return evaluator.errors
+        return evaluator.limitError.map { [$0] } ?? evaluator.errors
     }
 
     /// Stops at the first failure and builds no messages.
     public func isValid(_ instance: JSONValue) -> Bool {
         var evaluator = Evaluator(program: program, collectErrors: false)
         var annotations: Annotations?
-        return evaluator.eval(program.root, instance, &annotations)
+        return evaluator.eval(program.root, instance, &annotations) && evaluator.limitError == nil
     }
+}
+
+/// Bounds on one validation, so that a hostile schema or instance costs bounded time and stack.
+public enum SchemaLimits {
+    /// Subschemas entered and not yet left (through `$ref`s or the instance's own nesting).
+    public static let depth = 128
+    /// Subschema evaluations per validation: `$defs` that each `allOf` two `$ref`s to the next
+    /// would otherwise take 2^n steps.
+    public static let steps = 1_000_000
+    /// ICU progress reports allowed for one `pattern` match beyond one per start position.
+    /// ICU reports every ~10,000 backtracking steps, so this is about a million steps.
+    public static let regexReports = 100
 }
 
 /// Which properties/items in-place applicators evaluated, for unevaluated*.
@@ -32,6 +45,10 @@ struct Evaluator {
     /// Dynamic scope: resources entered on the current evaluation path, outermost first.
     var scope: [Int] = []
     var refStack: [(node: Int, depth: Int)] = []
+    var steps = 0
+    var nesting = 0
+    /// The first limit hit; from then on every evaluation fails at once.
+    var limitError: ValidationError?
 
     init(program: Program, collectErrors: Bool) {
         nodes = program.nodes
@@ -40,6 +57,16 @@ struct Evaluator {
     }
 
     mutating func eval(_ n: Int, _ v: JSONValue, _ ann: inout Annotations?) -> Bool {
+        guard limitError == nil else { return false }
+        steps += 1
+        guard steps <= SchemaLimits.steps, nesting < SchemaLimits.depth else {
+            exceeded(n, nil, steps > SchemaLimits.steps
+                ? "schema evaluation exceeded its budget of \(SchemaLimits.steps) steps (kvctl limit); the value was not checked"
+                : "schema evaluation nested deeper than \(SchemaLimits.depth) levels (kvctl limit); the value was not checked")
+            return false
+        }
+        nesting += 1
+        defer { nesting -= 1 }
         switch nodes[n].body {
         case .always(let ok):
             if !ok && collectErrors { fail(n, nil, "no value is allowed here (the schema is false)") }
@@ -72,14 +99,21 @@ struct Evaluator {
     }
 
     mutating func fail(_ node: Int, _ keyword: String?, _ message: String, at token: PathToken? = nil, causes: [ValidationError] = []) {
+        errors.append(error(node, keyword, message, at: token, causes: causes))
+    }
+
+    func error(_ node: Int, _ keyword: String?, _ message: String, at token: PathToken? = nil, causes: [ValidationError] = []) -> ValidationError {
         var instancePath = PathToken.pointer(path)
         if let token { instancePath += PathToken.pointer([token]) }
         let node = nodes[node]
-        errors.append(
-            ValidationError(
-                instancePath: instancePath,
-                keywordLocation: keyword.map { node.location.pointer + "/" + $0 } ?? node.location.pointer,
-                schemaURI: node.location.document, keyword: keyword ?? "false", message: message, causes: causes))
+        return ValidationError(
+            instancePath: instancePath,
+            keywordLocation: keyword.map { node.location.pointer + "/" + $0 } ?? node.location.pointer,
+            schemaURI: node.location.document, keyword: keyword ?? "false", message: message, causes: causes)
+    }
+
+    mutating func exceeded(_ node: Int, _ keyword: String?, _ message: String, at token: PathToken? = nil) {
+        if limitError == nil { limitError = error(node, keyword ?? "limit", message, at: token) }
     }
 
     mutating func evalChild(_ n: Int, _ v: JSONValue, _ token: PathToken) -> Bool {
@@ -115,8 +149,32 @@ struct Evaluator {
         return eval(target, v, &ann)
     }
 
-    static func matches(_ regex: NSRegularExpression, _ s: String) -> Bool {
-        regex.firstMatch(in: s, options: [], range: NSRange(location: 0, length: s.utf16.count)) != nil
+    /// ICU backtracks, so `(a+)+$` takes exponential time; Foundation's progress reports are the
+    /// only way to stop it. A find reports once per start position and once per ~10,000 steps, so
+    /// the budget allows one report per position plus `SchemaLimits.regexReports`.
+    mutating func matches(_ regex: NSRegularExpression, _ s: String, _ node: Int, _ keyword: String, at token: PathToken? = nil) -> Bool {
+        let length = s.utf16.count
+        let budget = length + 1 + SchemaLimits.regexReports
+        var reports = 0
+        var found = false
+        regex.enumerateMatches(in: s, options: [.reportProgress], range: NSRange(location: 0, length: length)) { match, _, stop in
+            if match != nil {
+                found = true
+                stop.pointee = true
+                return
+            }
+            reports += 1
+            if reports > budget { stop.pointee = true }
+        }
+        if !found, reports > budget {
+            exceeded(node, keyword, "pattern \(Describe.value(.string(regex.pattern))) needs more than about \(SchemaLimits.regexReports * 10_000) backtracking steps on this string (kvctl limit); the value was not checked", at: token)
+        }
+        return found
+    }
+
+    mutating func matchesAny(_ patterns: [NSRegularExpression], _ s: String, _ node: Int, _ keyword: String) -> Bool {
+        for p in patterns where matches(p, s, node, keyword, at: .key(s)) { return true }
+        return false
     }
 
     static func isMultiple(_ n: JSONNumber, of m: JSONNumber) -> Bool {
@@ -207,7 +265,7 @@ struct Evaluator {
             if s.utf8.count >= min, s.unicodeScalars.count >= min { return true }
             failure = s.isEmpty ? "string must not be empty" : "string is \(Describe.plural(s.unicodeScalars.count, "character")) long, shorter than minLength \(min)"
         case .pattern(let source, let regex):
-            if Self.matches(regex, s) { return true }
+            if matches(regex, s, node, "pattern") { return true }
             failure = "string \(Describe.value(.string(s))) does not match pattern \(Describe.value(.string(source)))"
         case .format(let name, let format):
             if format.validate(s) { return true }
@@ -347,7 +405,7 @@ struct Evaluator {
         case .patternProperties(let patterns):
             var valid = true
             for (i, m) in o.members.enumerated() {
-                for p in patterns where Self.matches(p.regex, m.key) {
+                for p in patterns where matches(p.regex, m.key, node, "patternProperties", at: .key(m.key)) {
                     ann?.properties.insert(i)
                     if !evalChild(p.node, m.value, .key(m.key)) {
                         valid = false
@@ -358,7 +416,7 @@ struct Evaluator {
             return valid
         case .additionalProperties(let sub, let known, let patterns):
             var valid = true
-            for (i, m) in o.members.enumerated() where known.lookup(m.key) == nil && !patterns.contains(where: { Self.matches($0, m.key) }) {
+            for (i, m) in o.members.enumerated() where known.lookup(m.key) == nil && !matchesAny(patterns, m.key, node, "additionalProperties") {
                 ann?.properties.insert(i)
                 if isFalse(sub) {
                     if !collectErrors { return false }

@@ -29,13 +29,19 @@ public struct KVConfig: Sendable, Equatable {
     /// Keys written in a publish's last transaction, telling consumers everything else is there.
     public var sentinels: [KeyGlob] = []
     public var transaction = TransactionLimits()
+    /// How many deletions a publish may make without `--allow-deletes`.
+    public var deleteGuard = DeleteGuard()
     /// Named Consul targets for `--env NAME`.
     public var environments: [String: ConsulEnvironment] = [:]
 
     public init() {}
 
+    /// The largest size a setting may name. Consul keeps a whole KV entry in one Raft log entry, so
+    /// sizes beyond a few hundred MiB cannot be served anyway; the cap keeps size arithmetic far from overflow.
+    public static let largestSize = 1024 * 1024 * 1024
+
     static let settings = ["root", "schemas", "tag-prefix", "max-value-size", "rules", "logstash-pipelines", "external-keys",
-                           "name", "meta-prefix", "prune", "sentinels", "transaction", "environments"]
+                           "name", "meta-prefix", "prune", "sentinels", "transaction", "delete-guard", "environments"]
 
     /// Reads `kvctl.yaml` from a revision when it has one.
     public static func load(from source: SourceTree) throws -> (KVConfig, [Diagnostic]) {
@@ -46,11 +52,11 @@ public struct KVConfig: Sendable, Equatable {
     public static func parse(_ bytes: [UInt8], file: String = fileName) -> (KVConfig, [Diagnostic]) {
         switch YAMLDocument.compose(bytes, file: file) {
         case .failure(let diagnostic): return (KVConfig(), [diagnostic])
-        case .success(nil): return (KVConfig(), [])
-        case .success(let node?):
+        case .success(let composed):
+            guard let node = composed.root else { return (KVConfig(), composed.repeats) }
             var parser = SettingsParser(file: file)
             parser.parse(node)
-            return (parser.config, parser.diagnostics)
+            return (parser.config, (composed.repeats + parser.diagnostics).sortedByLocation())
         }
     }
 }
@@ -103,6 +109,7 @@ private struct SettingsParser {
             case "prune": config.prune = list(value, name).compactMap { prefix($0, "prune entry") }
             case "sentinels": config.sentinels = list(value, name).compactMap { text($0, "sentinels entry") }.map(KeyGlob.init)
             case "transaction": config.transaction = transaction(value) ?? config.transaction
+            case "delete-guard": config.deleteGuard = deleteGuard(value) ?? config.deleteGuard
             case "environments": config.environments = environments(value)
             case "external-keys": config.externalKeys = list(value, name).compactMap { text($0, "external-keys entry") }.map(KeyGlob.init)
             default:
@@ -153,12 +160,18 @@ private struct SettingsParser {
         return prefix
     }
 
-    /// Bytes as a number, or with a KiB/MiB suffix (`512KiB`).
+    /// Bytes as a number, or with a KiB/MiB suffix (`512KiB`), at most `KVConfig.largestSize`.
     private mutating func size(_ node: Node, _ name: String = "max-value-size") -> Int? {
         let raw = (node.scalar?.string ?? "").replacingOccurrences(of: " ", with: "")
         let units = [("KiB", 1024), ("MiB", 1024 * 1024), ("", 1)]
         for (suffix, factor) in units where raw.hasSuffix(suffix) {
-            if let number = Int(raw.dropLast(suffix.count)), number > 0 { return number * factor }
+            guard let number = Int(raw.dropLast(suffix.count)), number > 0 else { continue }
+            let (bytes, overflow) = number.multipliedReportingOverflow(by: factor)
+            guard !overflow, bytes <= KVConfig.largestSize else {
+                fail(node, "'\(name)': \(raw) is more than kvctl accepts; expected at most \(KVConfig.largestSize / (1024 * 1024))MiB")
+                return nil
+            }
+            return bytes
         }
         fail(node, "'\(name)': expected a size in bytes, or with KiB or MiB, like 524288 or 512KiB")
         return nil
@@ -205,6 +218,37 @@ private struct SettingsParser {
             }
         }
         return limits
+    }
+
+    /// `off`, or `{percent: 25, keys: 500}` with either field left at its default.
+    private mutating func deleteGuard(_ node: Node) -> DeleteGuard? {
+        if let scalar = node.scalar, ["off", "false"].contains(scalar.string) { return .off }
+        guard let fields = node.mapping else {
+            fail(node, "'delete-guard' must be 'off' or a mapping like {percent: 25, keys: 500}")
+            return nil
+        }
+        var guardSetting = DeleteGuard()
+        for (name, value) in fields {
+            let field = name.scalar?.string ?? ""
+            let number = value.scalar.flatMap { Int($0.string.hasSuffix("%") ? String($0.string.dropLast()) : $0.string) }
+            switch field {
+            case "percent":
+                guard let number, (0...100).contains(number) else {
+                    fail(value, "'percent': expected a share of the owned keys from 0 to 100, like 25")
+                    continue
+                }
+                guardSetting.percent = number
+            case "keys":
+                guard let number, number >= 0 else {
+                    fail(value, "'keys': expected a number of keys, 0 or more, like 500")
+                    continue
+                }
+                guardSetting.keys = number
+            default:
+                fail(name, "unknown delete-guard setting '\(field)'; expected percent or keys", rule: LoaderRules.configUnknownSetting)
+            }
+        }
+        return guardSetting
     }
 
     private mutating func environments(_ node: Node) -> [String: ConsulEnvironment] {

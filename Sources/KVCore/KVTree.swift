@@ -135,15 +135,23 @@ public struct KVTree: Sendable {
 
     /// The entries whose key starts with `prefix`, found by binary search in the sorted keys.
     public func entries(under prefix: String) -> ArraySlice<KVEntry> {
-        let bytes = Array(prefix.utf8)
-        var low = 0, high = entries.count
+        entries[entries.indices(withKeyPrefix: prefix, key: \.key)]
+    }
+}
+
+extension Array {
+    /// The positions of the elements whose key starts with `prefix` (bytes), in an array sorted by key in
+    /// byte order; found by binary search.
+    public func indices(withKeyPrefix prefix: String, key: (Element) -> String) -> Range<Int> {
+        let bytes = [UInt8](prefix.utf8)
+        var low = 0, high = count
         while low < high {
             let middle = (low + high) / 2
-            if entries[middle].key.precedesInByteOrder(prefix) { low = middle + 1 } else { high = middle }
+            if key(self[middle]).precedesInByteOrder(prefix) { low = middle + 1 } else { high = middle }
         }
         var end = low
-        while end < entries.count && entries[end].key.utf8.starts(with: bytes) { end += 1 }
-        return entries[low..<end]
+        while end < count && key(self[end]).utf8.starts(with: bytes) { end += 1 }
+        return low..<end
     }
 }
 

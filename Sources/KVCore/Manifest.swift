@@ -27,9 +27,10 @@ struct Manifest: Sendable, Equatable {
             && !path.hasSuffix(".notkv.yaml") && !path.hasSuffix(".notkv.yml")
     }
 
-    /// A file is a manifest when its top level is a mapping with a `config:` sequence. A YAML error is
-    /// reported only for files that look like manifests (a line starting `config:`): other YAML files
-    /// under the root are data, which their own validators check.
+    /// A file is a manifest when its top level is a mapping with a `config:` sequence. A file whose first
+    /// top-level key is `config` claims to be one: when it is not a valid manifest (a YAML error, `config:`
+    /// empty or a mapping), it is kept as a non-manifest with diagnostics, and the loader reports them unless
+    /// a `file:` reads it as data. Other YAML files under the root are data, which their own validators check.
     static func parse(_ bytes: [UInt8], path: String) -> Manifest {
         parseFast(bytes, path: path) ?? parseWithYams(bytes, path: path)
     }
@@ -41,17 +42,39 @@ struct Manifest: Sendable, Equatable {
 
     static func parseWithYams(_ bytes: [UInt8], path: String) -> Manifest {
         let root: Node
+        let repeats: [Diagnostic]
         switch YAMLDocument.compose(bytes, file: path) {
         case .failure(let diagnostic):
-            let manifest = looksLikeManifest(bytes)
-            return Manifest(path: path, isManifest: manifest, entries: [], diagnostics: manifest ? [diagnostic] : [])
-        case .success(nil): return Manifest(path: path, isManifest: false, entries: [], diagnostics: [])
-        case .success(let node?): root = node
+            return claimsToBeManifest(bytes) ? claimed(path, diagnostic) : data(path)
+        case .success(let composed):
+            guard let node = composed.root else { return data(path) }
+            (root, repeats) = (node, composed.repeats)
         }
         guard let outline = ManifestOutline(root, in: path) else {
-            return Manifest(path: path, isManifest: false, entries: [], diagnostics: [])
+            guard let config = root.mapping?.first, config.key.scalar?.string == "config" else { return data(path) }
+            let empty = config.value.scalar.map(YAMLDocument.isNull) ?? false
+            let problem = switch config.value {
+            case .scalar: empty ? "is empty" : "is a scalar"
+            case .mapping: "is a mapping"
+            default: "is not a list"
+            }
+            let at = empty ? config.key : config.value
+            return claimed(path, LoaderRules.manifestStructure.finding(at: YAMLDocument.location(of: at, in: path),
+                "'config' \(problem); a manifest's 'config:' is a list of entries like '- key: some/key' with 'value:' or 'file:'"
+                    + " (name the file *.notkv.yaml if it is not a manifest)"), repeats: repeats)
         }
-        return check(outline, path: path)
+        let manifest = check(outline, path: path)
+        guard !repeats.isEmpty else { return manifest }
+        return Manifest(path: path, isManifest: true, entries: manifest.entries,
+                        diagnostics: (repeats + manifest.diagnostics).sortedByLocation())
+    }
+
+    private static func data(_ path: String) -> Manifest {
+        Manifest(path: path, isManifest: false, entries: [], diagnostics: [])
+    }
+
+    private static func claimed(_ path: String, _ diagnostic: Diagnostic, repeats: [Diagnostic] = []) -> Manifest {
+        Manifest(path: path, isManifest: false, entries: [], diagnostics: (repeats + [diagnostic]).sortedByLocation())
     }
 
     private static func check(_ outline: ManifestOutline, path: String) -> Manifest {
@@ -64,13 +87,24 @@ struct Manifest: Sendable, Equatable {
         return Manifest(path: path, isManifest: true, entries: parser.entries, diagnostics: parser.diagnostics)
     }
 
-    private static func looksLikeManifest(_ bytes: [UInt8]) -> Bool {
-        let marker = Array("config:".utf8)
-        var lineStart = 0
-        while lineStart + marker.count <= bytes.count {
-            if bytes[lineStart..<lineStart + marker.count].elementsEqual(marker) { return true }
-            guard let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else { return false }
-            lineStart = newline + 1
+    /// Whether the first top-level key, as written, is `config` (plain or quoted), after a byte order
+    /// mark, blank and comment lines, directives and a `---`: read from the text, because the YAML may not parse.
+    static func claimsToBeManifest(_ bytes: [UInt8]) -> Bool {
+        var text = bytes[...]
+        if text.starts(with: [0xEF, 0xBB, 0xBF]) { text = text.dropFirst(3) }
+        for line in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            let content = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+            let trimmed = content.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            if trimmed.isEmpty || trimmed.first == UInt8(ascii: "#") || content.first == UInt8(ascii: "%") { continue }
+            if content.starts(with: Array("---".utf8)) && content.dropFirst(3).allSatisfy({ $0 == UInt8(ascii: " ") }) { continue }
+            for name in ["config", "\"config\"", "'config'"] where content.starts(with: Array(name.utf8)) {
+                let rest = content.dropFirst(name.utf8.count).drop { $0 == UInt8(ascii: " ") }
+                let after = rest.dropFirst().first
+                if rest.first == UInt8(ascii: ":") && (after == nil || after == UInt8(ascii: " ") || after == UInt8(ascii: "\t")) {
+                    return true
+                }
+            }
+            return false
         }
         return false
     }

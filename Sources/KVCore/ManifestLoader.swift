@@ -31,8 +31,13 @@ public struct ManifestLoader {
             let manifest = Manifest.parse(candidate.content.bytes, path: candidate.path)
             if let key { memo?.store(key, manifest.record) }
             return manifest
-        }.filter(\.isManifest)
+        }
+        let claimed = parsed.filter { !$0.isManifest && !$0.diagnostics.isEmpty }
+        return try resolve(parsed.filter(\.isManifest), claimed: claimed, files: files, in: source)
+    }
 
+    /// Reads every manifest's entries and `file:` references, then reports what no manifest read.
+    private func resolve(_ parsed: [Manifest], claimed: [Manifest], files: [SourceFile], in source: SourceTree) throws -> LoadedTree {
         var diagnostics = parsed.flatMap(\.diagnostics)
         var used = Set(parsed.map(\.path))
         var resolver = PathResolver(source: source)
@@ -67,13 +72,44 @@ public struct ManifestLoader {
             }
         }
 
+        // A file that claims to be a manifest but is not a valid one is an error, unless a `file:` reads it as data.
+        let broken = claimed.filter { !used.contains($0.path) }
+        diagnostics += broken.flatMap(\.diagnostics)
+        used.formUnion(broken.map(\.path))
+        for link in files where link.kind == .symlink && !used.contains(link.path) {
+            if let finding = try unfollowed(link.path, resolver: &resolver) {
+                diagnostics.append(finding)
+                used.insert(link.path)
+            }
+        }
+
         let orphans = files.map(\.path).filter { !used.contains($0) }
         diagnostics += orphans.map {
             LoaderRules.orphanFile.finding(at: SourceLocation(file: $0, line: 1, column: 0),
                      "this file is neither a manifest nor read by one; reference it with 'file:' or remove it")
         }
         return LoadedTree(tree: KVTree(entries), diagnostics: diagnostics.sortedByLocation(),
-                          manifests: parsed.map(\.path), orphans: orphans)
+                          manifests: (parsed + broken).map(\.path).sorted { $0.precedesInByteOrder($1) }, orphans: orphans)
+    }
+
+    /// kvctl reads manifests and folders under the root only as they are, never through a symlink. A link
+    /// named like a manifest, or one to a folder or out of the repository, would leave out what the user
+    /// meant to publish, so it is an error; a link to a file in the repository is an ordinary orphan (nil).
+    private func unfollowed(_ path: String, resolver: inout PathResolver) throws -> Diagnostic? {
+        let at = SourceLocation(file: path, line: 1, column: 0)
+        let parts = path.split(separator: "/")
+        let outcome = try resolver.resolve(String(parts.last!), from: parts.dropLast().joined(separator: "/"))
+        switch outcome {
+        case .file where !Manifest.isCandidate(path): return nil
+        case .file(let target, _):
+            return LoaderRules.symlinkUnread.finding(at: at,
+                "this manifest is a symlink (to '\(target)'); kvctl does not read manifests through symlinks, "
+                    + "so none of its keys would be published; replace the link with the file")
+        case .failure(let problem):
+            return LoaderRules.symlinkUnread.finding(at: at,
+                "this symlink is not followed, so nothing it leads to is published: \(problem); "
+                    + "replace it with the file or folder, or remove it")
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 /// Resolves a manifest's `file:` reference to the repository file whose bytes become the value,
-/// following symlinks the way the filesystem would, and refusing anything that leaves the repository.
+/// following symlinks the way the filesystem would, and refusing anything that leaves the repository
+/// or enters a git folder.
 struct PathResolver {
     enum Outcome {
         case file(String, via: [String])
@@ -28,6 +29,12 @@ struct PathResolver {
             case "..":
                 guard resolved.popLast() != nil else { return .failure(escapeMessage(reference, links)) }
                 continue
+            // git's own files (config with remote URLs that often carry tokens, hooks, objects) are never
+            // values; git refuses to track any case of `.git`, so only a link or a work tree can reach one.
+            case let name where name.lowercased() == ".git":
+                return .failure("'\((resolved + [part]).joined(separator: "/"))' is inside a git folder"
+                    + (links.isEmpty ? "" : " (reached through symlink '\(links.last!)')")
+                    + "; kvctl never reads git's own files, whose remote URLs often carry tokens")
             default: resolved.append(part)
             }
             let path = resolved.joined(separator: "/")

@@ -24,25 +24,56 @@ public struct Rule: Sendable, Hashable {
 
 /// The rules the loader itself applies while reading manifests and settings.
 public enum LoaderRules {
-    public static let yamlSyntax = Rule("yaml-syntax", .error, "The file is not valid YAML (or not UTF-8).",
-                                        rationale: "Nothing in a file that does not parse can be trusted or published.")
+    public static let yamlSyntax = Rule("yaml-syntax", .error, "The file is not valid YAML (or not UTF-8), or a mapping repeats a key.",
+                                        rationale: "Nothing in a file that does not parse can be trusted or published.",
+                                        consumer: "the consumer's YAML parser refuses the file: go-yaml, which Grafana provisioning and "
+                                            + "Go services use, fails on syntax errors, tabs in indentation and repeated keys "
+                                            + "('mapping key already defined', go-yaml/yaml decode.go); for a manifest, kvctl itself "
+                                            + "cannot build the version")
+    public static let yamlAliasLimit = Rule("yaml-alias-limit", .error,
+                                            "YAML aliases expand a document by more than \(YAMLEvents.aliasNodeLimit) nodes.",
+                                            rationale: "An alias bomb (\"billion laughs\") takes a few hundred bytes and gigabytes to expand; "
+                                                + "kvctl stops where it could no longer check the document, and fails closed.",
+                                            consumer: "go-yaml refuses such a document ('document contains excessive aliasing', "
+                                                + "go-yaml/yaml decode.go allowedAliasRatio), and any consumer that expands it runs out of memory")
     public static let manifestStructure = Rule("manifest-structure", .error, "A manifest entry is not shaped as `key` plus one of `value` or `file`.",
-                                               rationale: "Unknown or missing fields are usually typos that would silently drop or change a key.")
+                                               rationale: "Unknown or missing fields are usually typos that would silently drop or change a key.",
+                                               consumer: "release integrity: the version cannot be built from an entry kvctl cannot read, "
+                                                   + "and a misspelt field would publish a different key or value than the one reviewed")
     public static let keyInvalid = Rule("key-invalid", .error, "A key has a leading or trailing '/', an empty, '.' or '..' segment, or a control character.",
-                                        rationale: "Consul's HTTP routers clean such paths, so the key written would not be the key read.")
+                                        rationale: "Consul's HTTP routers clean such paths, so the key written would not be the key read.",
+                                        consumer: "Consul serves /v1/kv/<key> through Go's http.ServeMux, which cleans '//', '.' and '..' "
+                                            + "and redirects (golang/go src/net/http/server.go cleanPath), and its KV endpoint strips the "
+                                            + "leading '/' (hashicorp/consul agent/kvs_endpoint.go KVSEndpoint): the key read is not the key written")
     public static let keyDuplicate = Rule("key-duplicate", .error, "The same key is defined twice.",
-                                          rationale: "Which definition wins would depend on file order; one key must have one source.")
+                                          rationale: "Which definition wins would depend on file order; one key must have one source.",
+                                          consumer: "release integrity: a Consul key holds one value, so a version defining two would be "
+                                              + "mis-served, with the winner decided by file order rather than by review")
     public static let valueNotScalar = Rule("value-not-scalar", .error, "A `value` is null, a sequence or a mapping.",
-                                            rationale: "Consul stores bytes; structured values belong in a file referenced with `file:`.")
-    public static let fileReference = Rule("file-reference", .error, "A `file:` is missing, absolute, or leads out of the repository.",
-                                           rationale: "A value must come from this repository at this revision, or releases are not reproducible.")
+                                            rationale: "Consul stores bytes; structured values belong in a file referenced with `file:`.",
+                                            consumer: "release integrity: a Consul value is one byte string (hashicorp/consul api/kv.go KVPair.Value), "
+                                                + "and no single text of a null or a collection is the one the author meant, so the version cannot be built")
+    public static let fileReference = Rule("file-reference", .error, "A `file:` is missing, absolute, leads out of the repository or into a git folder.",
+                                           rationale: "A value must come from this repository at this revision, or releases are not reproducible.",
+                                           consumer: "release integrity: the version cannot be built from a file the revision does not hold, "
+                                               + "and git's own files (remote URLs with tokens) would leak secrets into Consul")
+    public static let symlinkUnread = Rule("symlink-unread", .error,
+                                           "A symlink under the root is a manifest, leads to a folder or out of the repository, and no `file:` reads it.",
+                                           rationale: "kvctl never follows such links on its own, so what they lead to would silently be missing from the version.",
+                                           consumer: "release integrity: the version would be mis-served, without the keys the author put behind the link")
     public static let orphanFile = Rule("orphan-file", .warning, "A file under the root is neither a manifest nor read by one.",
                                         rationale: "Usually a forgotten `file:` entry: the file is reviewed but never published.")
     public static let configUnknownSetting = Rule("config-unknown-setting", .error, "kvctl.yaml has a setting kvctl does not know.",
-                                                  rationale: "A misspelt setting silently ignored is a release going wrong later.")
+                                                  rationale: "A misspelt setting silently ignored is a release going wrong later.",
+                                                  consumer: "release integrity: the settings decide what is published where (root, prune, "
+                                                      + "meta-prefix); one kvctl does not understand means the version would be built or "
+                                                      + "published other than the author intended")
     public static let configInvalid = Rule("config-invalid", .error, "A kvctl.yaml setting has a value of the wrong shape.",
-                                           rationale: "Settings steer validation and publishing; a wrong one must stop the run.")
+                                           rationale: "Settings steer validation and publishing; a wrong one must stop the run.",
+                                           consumer: "Consul refuses values over kv_max_value_size with 413 and transactions over "
+                                               + "txn_max_req_len (hashicorp/consul agent/kvs_endpoint.go, txn_endpoint.go); a limit kvctl "
+                                               + "cannot read, or a folder outside the repository, means the version cannot be built")
 
-    public static let all = [yamlSyntax, manifestStructure, keyInvalid, keyDuplicate, valueNotScalar, fileReference,
-                             orphanFile, configUnknownSetting, configInvalid]
+    public static let all = [yamlSyntax, yamlAliasLimit, manifestStructure, keyInvalid, keyDuplicate, valueNotScalar, fileReference,
+                             symlinkUnread, orphanFile, configUnknownSetting, configInvalid]
 }

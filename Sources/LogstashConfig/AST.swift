@@ -3,9 +3,13 @@ import TextPositions
 /// A parsed pipeline configuration: the sections in source order.
 public struct LogstashConfig: Equatable, Sendable {
     public var sections: [LogstashSection]
+    /// Where a `#` comment runs into the end of the text with no newline after it: accepted since
+    /// elastic/logstash#16058, rejected by earlier releases (elastic/logstash#15651).
+    public var unterminatedComment: TextPosition?
 
-    public init(sections: [LogstashSection]) {
+    public init(sections: [LogstashSection], unterminatedComment: TextPosition? = nil) {
         self.sections = sections
+        self.unterminatedComment = unterminatedComment
     }
 }
 

@@ -25,6 +25,15 @@ public struct LogstashSyntaxError: Error, Equatable, Sendable, CustomStringConve
         self.message = "expected \(what) at line \(position.line), column \(position.column)"
     }
 
+    /// The input exceeds one of kvctl's limits (`limit` names it) and was not checked.
+    public init(position: TextPosition, limit: String) {
+        self.line = position.line
+        self.column = position.column
+        self.offset = position.offset
+        self.expected = []
+        self.message = "\(limit) at line \(position.line), column \(position.column)"
+    }
+
     public var position: TextPosition { TextPosition(line: line, column: column, offset: offset) }
     public var description: String { message }
 }

@@ -52,6 +52,8 @@ extension Parser {
 
     /// `expression (cs boolop cs expression)*`
     mutating func parseCondition() -> LogstashCondition? {
+        guard enterNesting() else { return nil }
+        defer { nesting -= 1 }
         let start = pos
         guard let first = parseExpression() else { return nil }
         var expressions = [first]
@@ -173,6 +175,8 @@ extension Parser {
 
     /// `string / number / selector / array / method_call / regexp`
     mutating func parseRValue() -> LogstashRValue? {
+        guard enterNesting() else { return nil }
+        defer { nesting -= 1 }
         let start = pos
         let kind: LogstashRValue.Kind
         if let string = parseString() {

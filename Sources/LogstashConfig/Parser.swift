@@ -22,6 +22,13 @@ public enum LogstashParser {
     }
 }
 
+/// What kvctl refuses to parse. Logstash's own parser (treetop on JRuby) has no explicit limit;
+/// real pipelines nest a handful of levels.
+public enum LogstashLimits {
+    /// Section and branch bodies, values (arrays, hashes, plugins) and conditions open at once.
+    public static let nesting = 100
+}
+
 struct Parser {
     let input: UnsafeBufferPointer<UInt8>
     let end: Int
@@ -32,6 +39,10 @@ struct Parser {
     var failSet: UInt64 = 0
     /// `value` tries a string as a plugin name before as a string; this avoids scanning it twice.
     var lastString: (start: Int, end: Int, text: String)?
+    /// Blocks, values and conditions open now, against `LogstashLimits.nesting`.
+    var nesting = 0
+    /// Where the nesting limit was hit: the parse then fails with that as its error.
+    var limitOffset: Int?
 
     init(_ input: UnsafeBufferPointer<UInt8>) {
         self.input = input
@@ -40,11 +51,27 @@ struct Parser {
     }
 
     func error() -> LogstashSyntaxError {
+        if let limitOffset {
+            return LogstashSyntaxError(position: lines.position(of: limitOffset),
+                                       limit: "nesting deeper than \(LogstashLimits.nesting) levels of blocks, values and parentheses (kvctl limit)")
+        }
         let at = max(failPos, 0)
         return LogstashSyntaxError(position: lines.position(of: at), expected: Expectation.describe(failSet))
     }
 
     // MARK: Primitives
+
+    /// Every recursive rule enters here, so depth stays within a worker thread's stack. Once the
+    /// limit is hit every rule fails: the file is reported, not half-parsed.
+    @inline(__always) mutating func enterNesting() -> Bool {
+        guard limitOffset == nil else { return false }
+        guard nesting < LogstashLimits.nesting else {
+            limitOffset = pos
+            return false
+        }
+        nesting += 1
+        return true
+    }
 
     @inline(__always) mutating func fail(_ mask: UInt64, at p: Int) {
         if p > failPos {
@@ -156,12 +183,28 @@ struct Parser {
 
     // MARK: Sections and items
 
+    /// `(cs plugin_section)* cs`: since Logstash 7.6 (elastic/logstash#11615) a file may hold no
+    /// section at all, only comments and whitespace, as a commented-out file of a pipeline does.
     mutating func parseConfig() -> LogstashConfig? {
         skipCS()
-        guard let first = parseSection() else { return nil }
-        let sections = repeating(after: first, separator: { $0.skipCS(); return true }, element: { $0.parseSection() })
+        var sections: [LogstashSection] = []
+        if let first = parseSection() {
+            sections = repeating(after: first, separator: { $0.skipCS(); return true }, element: { $0.parseSection() })
+        }
+        let tail = sections.isEmpty ? 0 : pos
         skipCS()
-        return pos == end ? LogstashConfig(sections: sections) : nil
+        guard pos == end, limitOffset == nil else { return nil }
+        return LogstashConfig(sections: sections, unterminatedComment: unterminatedComment(after: tail))
+    }
+
+    /// A `#` comment running into the end of input. Only the tail after the last section can hold
+    /// one, and the tail is whitespace and comments only: its last line's first `#` starts it.
+    func unterminatedComment(after tail: Int) -> TextPosition? {
+        guard end > tail, input[end - 1] != 0x0A else { return nil }
+        var p = end
+        while p > tail, input[p - 1] != 0x0A { p -= 1 }
+        while p < end, input[p] != UInt8(ascii: "#") { p += 1 }
+        return p < end ? position(p) : nil
     }
 
     mutating func parseSection() -> LogstashSection? {
@@ -191,6 +234,8 @@ struct Parser {
 
     /// `(branch_or_plugin cs)* "}"`, the body of sections and branches after `{ cs`.
     mutating func parseItemsAndClose() -> [LogstashItem]? {
+        guard enterNesting() else { return nil }
+        defer { nesting -= 1 }
         var items: [LogstashItem] = []
         while let item = parseItem() {
             items.append(item)
@@ -262,6 +307,8 @@ struct Parser {
     // MARK: Values
 
     mutating func parseValue() -> LogstashValue? {
+        guard enterNesting() else { return nil }
+        defer { nesting -= 1 }
         let start = pos
         if let plugin = parsePlugin() {
             return LogstashValue(kind: .plugin(plugin), position: plugin.position)

@@ -16,15 +16,29 @@ public struct Batcher: Sendable {
     }
 
     public func transactions(_ regular: [StoreOperation], final: [StoreOperation]) throws(PublishError) -> [[StoreOperation]] {
+        try transactions(units: regular.map { [$0] }, final: final)
+    }
+
+    /// `units` in order: a unit that fits in a transaction of its own is never split (it starts a new
+    /// transaction when the current one has no room for it); a larger one fills transactions in turn.
+    public func transactions(units: [[StoreOperation]], final: [StoreOperation]) throws(PublishError) -> [[StoreOperation]] {
         var batches: [[StoreOperation]] = [], current: [StoreOperation] = [], bytes = Self.arrayOverhead
-        for operation in regular {
-            let size = try checkedSize(of: operation)
-            if current.count == limits.maxOperations || bytes + size > limits.maxBytes {
+        for unit in units {
+            var sizes: [Int] = []
+            for operation in unit { sizes.append(try checkedSize(of: operation)) }
+            let unitBytes = sizes.reduce(0, +)
+            if !current.isEmpty, fits(unit.count, unitBytes, besides: (0, 0)), !fits(unit.count, unitBytes, besides: (current.count, bytes)) {
                 batches.append(current)
                 (current, bytes) = ([], Self.arrayOverhead)
             }
-            current.append(operation)
-            bytes += size
+            for (operation, size) in zip(unit, sizes) {
+                if current.count == limits.maxOperations || bytes + size > limits.maxBytes {
+                    batches.append(current)
+                    (current, bytes) = ([], Self.arrayOverhead)
+                }
+                current.append(operation)
+                bytes += size
+            }
         }
         var finalBytes = Self.arrayOverhead
         for operation in final { finalBytes += try checkedSize(of: operation) }
@@ -42,6 +56,11 @@ public struct Batcher: Sendable {
         }
         if !current.isEmpty { batches.append(current) }
         return batches
+    }
+
+    /// Whether `count` operations of `bytes` fit beside a transaction's `used` operations and bytes.
+    func fits(_ count: Int, _ bytes: Int, besides used: (count: Int, bytes: Int)) -> Bool {
+        used.count + count <= limits.maxOperations && max(used.bytes, Self.arrayOverhead) + bytes <= limits.maxBytes
     }
 
     /// The operation's share of the request body, counting a `/` twice: Foundation's JSONEncoder

@@ -55,28 +55,39 @@ public struct Planner: Sendable {
             $0.record.current.version == request.publication.version && $0.record.current.commit == request.publication.commit
                 && $0.record.owned == chunks.map(\.id)
         } ?? false
+        let journal = PublishJournal(name: request.name, from: live.own?.record.current, to: request.publication, owned: chunks.map(\.id),
+                                     transactions: 0, done: 0)
+        let journalKey = layout.journal(of: request.name)
+        let reserved = JournaledBatches.reserved(journal, key: journalKey, flags: flags)
+        let packing = ReadSetPacking(readSets: request.readSets, room: TransactionLimits(maxOperations: settings.limits.maxOperations - 1,
+                                                                                        maxBytes: settings.limits.maxBytes - reserved))
+        let ownedCount = live.own?.keys.count ?? 0
         func plan(_ transactions: [[StoreOperation]]) -> PublishPlan {
             PublishPlan(request: request, live: live.own?.record.current, unfinished: live.unfinished?.journal, changes: changes,
-                        unchanged: unchanged, refusals: refusals, drift: drift, transactions: transactions)
+                        unchanged: unchanged, refusals: refusals, drift: drift, transactions: transactions,
+                        deleteLimit: settings.deleteGuard.limit(owned: ownedCount), ownedCount: ownedCount,
+                        spanning: packing.spanning(transactions, changes: changes))
         }
         guard refusals.isEmpty, !(changes.isEmpty && alreadyPublished && live.unfinished == nil) else { return plan([]) }
 
         // The new chunks first, so an unfinished publish's target is readable before any key changes
         // (see `PublishJournal`); creates and updates before deletes, so consumers see new keys before
-        // old ones go; sentinels, the retired chunks and the record last, in one transaction.
-        var regular: [StoreOperation] = [], final: [StoreOperation] = []
+        // old ones go, packed so each template's read set shares a transaction; sentinels, the retired
+        // chunks and the record last, in one transaction.
+        var units: [[StoreOperation]] = [], writes: [StoreOperation] = [], deletes: [[StoreOperation]] = [], final: [StoreOperation] = []
         let name = request.name
         for chunk in chunks where live.chunks[chunk.id] == nil {
-            regular.append(.compareAndSet(key: layout.chunk(chunk.id, of: name), value: chunk.bytes, flags: flags, index: 0))
+            units.append([.compareAndSet(key: layout.chunk(chunk.id, of: name), value: chunk.bytes, flags: flags, index: 0)])
         }
-        for change in changes.filter({ $0.action != .delete }) + changes.filter({ $0.action == .delete }) {
+        for change in changes {
             let operation: StoreOperation = switch change.action {
             case .create: .compareAndSet(key: change.key, value: change.new ?? [], flags: flags, index: 0)
             case .update: .compareAndSet(key: change.key, value: change.new ?? [], flags: flags, index: change.old?.modifyIndex ?? 0)
             case .delete: .compareAndDelete(key: change.key, index: change.old?.modifyIndex ?? 0)
             }
-            if change.sentinel { final.append(operation) } else { regular.append(operation) }
+            if change.sentinel { final.append(operation) } else if change.action == .delete { deletes.append([operation]) } else { writes.append(operation) }
         }
+        units += packing.units(writes) + deletes
         let kept = Set(chunks.map(\.id))
         for (id, entry) in live.chunks.sorted(by: { $0.key < $1.key }) where !kept.contains(id) {
             final.append(.compareAndDelete(key: entry.key, index: entry.modifyIndex))
@@ -85,9 +96,7 @@ public struct Planner: Sendable {
             ?? VersionRecord(name: name, current: request.publication, history: [], owned: chunks.map(\.id))
         final.append(.compareAndSet(key: layout.record(of: name), value: record.encoded(), flags: flags,
                                     index: live.own?.entry.modifyIndex ?? 0))
-        let journal = PublishJournal(name: name, from: live.own?.record.current, to: request.publication, owned: chunks.map(\.id),
-                                     transactions: 0, done: 0)
-        return plan(try JournaledBatches(limits: settings.limits, key: layout.journal(of: name), existing: live.unfinished?.entry)
-            .transactions(regular, final: final, journal: journal, flags: flags))
+        return plan(try JournaledBatches(limits: settings.limits, key: journalKey, existing: live.unfinished?.entry)
+            .transactions(units, final: final, journal: journal, flags: flags))
     }
 }

@@ -22,6 +22,19 @@ public struct PublishPlan: Sendable {
         public let description: String
     }
 
+    /// A template whose read set this publish writes in more than one transaction, so it may render
+    /// a mix of old and new values between them.
+    public struct SpanningReadSet: Sendable, CustomStringConvertible {
+        public let template: String
+        /// The transactions (1-based) holding its changed keys.
+        public let transactions: [Int]
+        public let reason: String
+
+        public var description: String {
+            "\(template) reads keys written in transactions \(transactions.map(String.init).joined(separator: ", ")): \(reason)"
+        }
+    }
+
     public let request: PublishRequest
     /// What the store says this repository has published, if anything.
     public let live: Publication?
@@ -36,6 +49,17 @@ public struct PublishPlan: Sendable {
     public let drift: [Drift]
     /// Empty when there is nothing to write (or when refusals stop the publish).
     public let transactions: [[StoreOperation]]
+    /// The most deletions `delete-guard` lets this plan make without `--allow-deletes`.
+    public let deleteLimit: Int
+    /// Keys this repository's record owns now, which the delete guard's share is of.
+    public let ownedCount: Int
+    /// Sorted by template key.
+    public let spanning: [SpanningReadSet]
+
+    /// Whether the plan deletes more keys than the delete guard, or than `allowed` when given, permits.
+    public func exceedsDeleteGuard(allowing allowed: Int?) -> Bool {
+        count(.delete) > max(deleteLimit, allowed ?? 0)
+    }
 
     public func count(_ action: Action) -> Int { changes.filter { $0.action == action }.count }
     public var operations: Int { transactions.reduce(0) { $0 + $1.count } }

@@ -22,22 +22,25 @@ public struct PublishRequest: Sendable {
     public let publication: Publication
     /// Sorted by key.
     public let keys: [DesiredKey]
+    /// What the version's templates read: each set is written in one transaction when it fits.
+    public let readSets: [TemplateReadSet]
 
     /// The same keys under another publication: an unfinished publish's, when resuming it.
     public func publishing(as publication: Publication) -> PublishRequest {
-        PublishRequest(name: name, version: version, publication: publication, keys: keys)
+        PublishRequest(name: name, version: version, publication: publication, keys: keys, readSets: readSets)
     }
 
-    public init(name: String, version: SemanticVersion, publication: Publication, keys: [DesiredKey]) {
+    public init(name: String, version: SemanticVersion, publication: Publication, keys: [DesiredKey], readSets: [TemplateReadSet] = []) {
         self.name = name
         self.version = version
         self.publication = publication
         self.keys = keys.sorted { $0.key.precedesInByteOrder($1.key) }
+        self.readSets = readSets
     }
 
     /// The request for `tree` released as `tag` at `commit`.
     public init(name: String, version: SemanticVersion, tag: String, commit: String, publisher: String, date: Date,
-                tree: KVTree, sentinels: [KeyGlob], kind: PublicationKind = .publish) {
+                tree: KVTree, sentinels: [KeyGlob], readSets: [TemplateReadSet] = [], kind: PublicationKind = .publish) {
         let keys = tree.entries.map { entry in
             DesiredKey(key: entry.key, value: entry.value,
                        sentinel: entry.options.sentinel || sentinels.contains { $0.matches(entry.key) })
@@ -45,7 +48,7 @@ public struct PublishRequest: Sendable {
         let publication = Publication(version: version.description, tag: tag, commit: commit,
                                       published: ISO8601DateFormatter().string(from: date), publisher: publisher,
                                       keys: keys.count, kind: kind)
-        self.init(name: name, version: version, publication: publication, keys: keys)
+        self.init(name: name, version: version, publication: publication, keys: keys, readSets: readSets)
     }
 }
 
@@ -54,15 +57,19 @@ public struct PublishSettings: Sendable {
     public var layout: MetaLayout
     public var prune: [String]
     public var limits: TransactionLimits
+    public var deleteGuard: DeleteGuard
 
-    public init(layout: MetaLayout = MetaLayout(prefix: "kvctl/"), prune: [String] = [], limits: TransactionLimits = TransactionLimits()) {
+    public init(layout: MetaLayout = MetaLayout(prefix: "kvctl/"), prune: [String] = [], limits: TransactionLimits = TransactionLimits(),
+                deleteGuard: DeleteGuard = DeleteGuard()) {
         self.layout = layout
         self.prune = prune
         self.limits = limits
+        self.deleteGuard = deleteGuard
     }
 
     public init(_ config: KVConfig) {
-        self.init(layout: MetaLayout(prefix: config.metaPrefix), prune: config.prune, limits: config.transaction)
+        self.init(layout: MetaLayout(prefix: config.metaPrefix), prune: config.prune, limits: config.transaction,
+                  deleteGuard: config.deleteGuard)
     }
 }
 

@@ -43,6 +43,18 @@ public struct PublishInterrupted: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// The user asked the publish to stop (Ctrl-C): it did, between two transactions.
+public struct PublishStopped: Error, Sendable, CustomStringConvertible {
+    /// Transactions applied before stopping.
+    public let applied: Int
+    public let totalTransactions: Int
+
+    public var description: String {
+        applied == 0 ? "stopped before the first of \(totalTransactions) transactions; nothing was written"
+            : "stopped after \(applied) of \(totalTransactions) transactions"
+    }
+}
+
 /// Plans and applies publishes against any store.
 public struct Publisher: Sendable {
     public let store: any KVStore
@@ -67,13 +79,15 @@ public struct Publisher: Sendable {
     }
 
     /// Applies the plan's transactions in order; a rolled-back transaction stops the publish, and so
-    /// does losing `lock` (the journal then lets `--resume` or a rollback finish the job).
-    public func apply(_ plan: PublishPlan, holding lock: (any HeldLock)? = nil,
+    /// do losing `lock` and `stop()` turning true, checked before each transaction (the journal then
+    /// lets `--resume` or a rollback finish the job).
+    public func apply(_ plan: PublishPlan, holding lock: (any HeldLock)? = nil, stop: () -> Bool = { false },
                       progress: (ApplyProgress) -> Void = { _ in }) async throws {
         let clock = ContinuousClock(), start = clock.now
         let total = plan.transactions.count, totalOperations = plan.operations
         var operations = 0
         for (position, transaction) in plan.transactions.enumerated() {
+            if stop() { throw PublishStopped(applied: position, totalTransactions: total) }
             if lock?.isLost == true {
                 throw PublishInterrupted(transaction: position + 1, totalTransactions: total,
                                          reason: "the publish lock was lost (its session could not be renewed), so another publisher may hold it")

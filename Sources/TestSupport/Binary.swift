@@ -15,6 +15,7 @@ public func kvctlBinary() -> String {
 }
 
 /// Runs kvctl with `arguments` in `directory`.
-public func kvctl(_ arguments: [String], in directory: URL, environment: [String: String]? = nil) throws -> ProcessResult {
-    try run(kvctlBinary(), arguments, in: directory, environment: environment)
+public func kvctl(_ arguments: [String], in directory: URL, environment: [String: String]? = nil,
+                  timeout: Double = defaultProcessTimeout) throws -> ProcessResult {
+    try run(kvctlBinary(), arguments, in: directory, environment: environment, timeout: timeout)
 }

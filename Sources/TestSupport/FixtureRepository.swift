@@ -17,6 +17,29 @@ public final class FixtureRepository: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: url) }
 
+    /// A fixture holding, committed, the files of `paths` in the checkout at `root` that git tracks (what
+    /// a fresh clone has), so tests of the project's own tree never see a developer's untracked or
+    /// ignored files. Where git cannot read `root` (a source archive), every file under `paths`.
+    public static func copy(of paths: [String], in root: URL) throws -> FixtureRepository {
+        let fixture = try FixtureRepository()
+        let listed = try run("/usr/bin/env", ["git", "ls-files", "-z", "--"] + paths, in: root)
+        let files = listed.status == 0
+            ? listed.standardOutput.split(separator: "\0").map(String.init)
+            : paths.flatMap { path -> [String] in
+                let enumerator = FileManager.default.enumerator(atPath: root.appendingPathComponent(path).path)
+                let nested = (enumerator?.allObjects as? [String] ?? []).map { path + "/" + $0 }
+                return nested.isEmpty ? [path] : nested
+            }
+        for file in files {
+            var isFolder: ObjCBool = false
+            let source = root.appendingPathComponent(file)
+            guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+            try fixture.write(file, bytes: Array(try Data(contentsOf: source)))
+        }
+        try fixture.commitAll("copy of \(paths.joined(separator: ", "))")
+        return fixture
+    }
+
     /// Writes `text` (or raw bytes) at a repository-relative path, creating folders.
     public func write(_ relativePath: String, _ text: String) throws {
         try write(relativePath, bytes: Array(text.utf8))

@@ -30,65 +30,89 @@ public let defaultProcessTimeout: Double = 300
 public func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
                 environment: [String: String]? = nil, input: [UInt8]? = nil,
                 timeout: Double = defaultProcessTimeout) throws -> ProcessResult {
-    var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0], inPipe: [Int32] = [0, 0]
-    guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, pipe(&inPipe) == 0 else { throw FixtureError("pipe: \(errno)") }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-    posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-    posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-    for fd in inPipe + outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, fd) }
+    try SpawnedProcess(executable, arguments, in: directory, environment: environment, input: input, timeout: timeout).wait()
+}
 
-    // env(1) changes directory and finds a bare name on PATH, then execs in place (same pid, so
-    // wait4's figures are the program's own); glibc's addchdir_np is not visible from Swift.
-    let resolved = "/usr/bin/env"
-    let argv = ["env"] + (directory.map { ["-C", $0.path] } ?? []) + [executable] + arguments
-    let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-    var pid: pid_t = 0
-    let started = Date()
-    let spawned = withCStrings(argv) { cArgv in
-        withCStrings(env) { cEnv in posix_spawn(&pid, resolved, &actions, nil, cArgv, cEnv) }
-    }
-    close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
-    guard spawned == 0 else {
-        close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
-        throw FixtureError("cannot start \(executable): \(String(cString: strerror(spawned)))")
-    }
-    let feeding = DispatchGroup(), reading = DispatchGroup()
-    let stdinFD = inPipe[1]
-    DispatchQueue.global().async(group: feeding) {
-        if let input { writeAll(stdinFD, input) }
-        close(stdinFD)
-    }
-    nonisolated(unsafe) var errorBytes: [UInt8] = []
-    let stderrFD = errPipe[0]
-    DispatchQueue.global().async(group: reading) { errorBytes = readAll(stderrFD) }
-    nonisolated(unsafe) var outputBytes: [UInt8] = []
-    let stdoutFD = outPipe[0]
-    DispatchQueue.global().async(group: reading) { outputBytes = readAll(stdoutFD) }
+/// A program running in the background (a publish to kill part-way, say), with the same ceiling as
+/// `run`: `wait()` kills it once `timeout` seconds have passed since it started.
+public final class SpawnedProcess: @unchecked Sendable {
+    public let pid: pid_t
+    private let command: String
+    private let started = Date()
+    private let timeout: Double
+    private let feeding = DispatchGroup(), reading = DispatchGroup()
+    private var outputBytes: [UInt8] = []
+    private var errorBytes: [UInt8] = []
 
-    var status: Int32 = 0
-    var usage = rusage()
-    var killed = false
-    while true {
-        let reaped = wait4(pid, &status, WNOHANG, &usage)
-        if reaped == pid { break }
-        if reaped < 0 && errno != EINTR { throw FixtureError("wait4: \(errno)") }
-        if !killed && Date().timeIntervalSince(started) > timeout {
-            kill(pid, SIGKILL)
-            killed = true
+    public init(_ executable: String, _ arguments: [String], in directory: URL? = nil,
+                environment: [String: String]? = nil, input: [UInt8]? = nil,
+                timeout: Double = defaultProcessTimeout) throws {
+        command = ([executable] + arguments).joined(separator: " ")
+        self.timeout = timeout
+        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0], inPipe: [Int32] = [0, 0]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, pipe(&inPipe) == 0 else { throw FixtureError("pipe: \(errno)") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        for fd in inPipe + outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, fd) }
+
+        // env(1) changes directory and finds a bare name on PATH, then execs in place (same pid, so
+        // wait4's figures are the program's own); glibc's addchdir_np is not visible from Swift.
+        let resolved = "/usr/bin/env"
+        let argv = ["env"] + (directory.map { ["-C", $0.path] } ?? []) + [executable] + arguments
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let spawned = withCStrings(argv) { cArgv in
+            withCStrings(env) { cEnv in posix_spawn(&pid, resolved, &actions, nil, cArgv, cEnv) }
         }
-        usleep(2_000)
+        close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
+        guard spawned == 0 else {
+            close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
+            throw FixtureError("cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
+        self.pid = pid
+        let stdinFD = inPipe[1], stderrFD = errPipe[0], stdoutFD = outPipe[0]
+        DispatchQueue.global().async(group: feeding) {
+            if let input { writeAll(stdinFD, input) }
+            close(stdinFD)
+        }
+        DispatchQueue.global().async(group: reading) { self.errorBytes = readAll(stderrFD) }
+        DispatchQueue.global().async(group: reading) { self.outputBytes = readAll(stdoutFD) }
     }
-    let seconds = Date().timeIntervalSince(started)
-    // A killed child's grandchildren may keep the pipes open; give up on them after a moment.
-    _ = reading.wait(timeout: .now() + 5)
-    feeding.wait()
-    if killed { throw ProcessTimeout(command: ([executable] + arguments).joined(separator: " "), seconds: timeout) }
-    let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return ProcessResult(status: exitStatus, output: outputBytes, standardError: String(decoding: errorBytes, as: UTF8.self),
-                         seconds: seconds, peakMemoryBytes: Int(usage.ru_maxrss) * 1024)
+
+    /// Sends `signal` (SIGKILL unless told); `wait()` still reaps the process.
+    public func kill(_ signal: Int32 = SIGKILL) {
+        _ = Glibc.kill(pid, signal)
+    }
+
+    /// Waits for the exit, killing the process at its ceiling (then `ProcessTimeout`). A process
+    /// ended by a signal exits 128 + the signal, as a shell reports it.
+    public func wait() throws -> ProcessResult {
+        var status: Int32 = 0
+        var usage = rusage()
+        var killed = false
+        while true {
+            let reaped = wait4(pid, &status, WNOHANG, &usage)
+            if reaped == pid { break }
+            if reaped < 0 && errno != EINTR { throw FixtureError("wait4: \(errno)") }
+            if !killed && Date().timeIntervalSince(started) > timeout {
+                kill()
+                killed = true
+            }
+            usleep(2_000)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        // A killed child's grandchildren may keep the pipes open; give up on them after a moment.
+        _ = reading.wait(timeout: .now() + 5)
+        feeding.wait()
+        if killed { throw ProcessTimeout(command: command, seconds: timeout) }
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return ProcessResult(status: exitStatus, output: outputBytes, standardError: String(decoding: errorBytes, as: UTF8.self),
+                             seconds: seconds, peakMemoryBytes: Int(usage.ru_maxrss) * 1024)
+    }
 }
 
 private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {

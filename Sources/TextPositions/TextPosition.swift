@@ -18,15 +18,37 @@ public struct TextPosition: Hashable, Sendable, CustomStringConvertible {
 public struct LineIndex: Sendable {
     public let bytes: [UInt8]
     private let starts: [Int]
+    /// Unicode scalars before each multiple of `stride` bytes, so a column costs at most
+    /// `stride` byte checks however long its line (a parser asks for many positions on one line).
+    private let scalarCheckpoints: [Int]
+    private static let stride = 64
 
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
         var starts = [0]
         starts.reserveCapacity(bytes.count / 32 + 1)
+        var checkpoints: [Int] = []
+        checkpoints.reserveCapacity(bytes.count / Self.stride + 1)
         bytes.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices where buffer[i] == 0x0A { starts.append(i + 1) }
+            var scalars = 0
+            for i in buffer.indices {
+                if i % Self.stride == 0 { checkpoints.append(scalars) }
+                let b = buffer[i]
+                if b == 0x0A { starts.append(i + 1) }
+                if b & 0xC0 != 0x80 { scalars += 1 }
+            }
         }
         self.starts = starts
+        self.scalarCheckpoints = checkpoints
+    }
+
+    /// Unicode scalars that start before `offset`.
+    private func scalars(before offset: Int) -> Int {
+        guard !scalarCheckpoints.isEmpty else { return 0 }
+        let block = min(offset / Self.stride, scalarCheckpoints.count - 1)
+        var count = scalarCheckpoints[block]
+        for i in block * Self.stride..<offset where bytes[i] & 0xC0 != 0x80 { count += 1 }
+        return count
     }
 
     public var lineCount: Int { starts.count }
@@ -34,8 +56,7 @@ public struct LineIndex: Sendable {
     public func position(of offset: Int) -> TextPosition {
         let offset = min(max(offset, 0), bytes.count)
         let line = lineNumber(of: offset)
-        var column = 1
-        for i in starts[line - 1]..<offset where bytes[i] & 0xC0 != 0x80 { column += 1 }
+        let column = scalars(before: offset) - scalars(before: starts[line - 1]) + 1
         return TextPosition(line: line, column: column, offset: offset)
     }
 

@@ -49,8 +49,12 @@ public struct Document: Sendable {
     static func yaml(_ bytes: [UInt8], file: String) -> Result<Document, Diagnostic> {
         switch YAMLDocument.compose(bytes, file: file, resolver: .default) {
         case .failure(let diagnostic): return .failure(diagnostic)
-        case .success(nil): return .success(Document(value: .null, locator: .fixed(SourceLocation(file: file, line: 1, column: 1))))
-        case .success(let node?):
+        case .success(let composed):
+            // Go consumers (go-yaml) refuse a document that repeats a key, so the first repeat is the finding.
+            if let repeated = composed.repeats.first { return .failure(repeated) }
+            guard let node = composed.root else {
+                return .success(Document(value: .null, locator: .fixed(SourceLocation(file: file, line: 1, column: 1))))
+            }
             var marks: [String: SourceLocation] = [:]
             let value = convert(node, pointer: "", file: file, marks: &marks)
             return .success(Document(value: value, locator: .yaml(file: file, marks: marks)))

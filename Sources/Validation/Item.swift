@@ -33,11 +33,14 @@ public struct Item: Sendable {
         if isTemplate {
             let parsed = Result { () throws(TemplateSyntaxError) in try TemplateParser(name: entry.key).parse(text) }
             template = parsed
-            if case .success(let template) = parsed, kind == .logstash {
+            // Every template renders: execution errors (wrong argument counts among them, which Go
+            // reports only when a call runs) and render limits apply whatever the content.
+            if case .success(let template) = parsed {
                 do {
                     var outputs: Set<String> = []
                     for truthy in [true, false] {
                         let rendered = try template.render(using: lookup, options: RenderOptions(placeholdersAreTruthy: truthy))
+                        guard kind == .logstash else { continue }
                         // A template reading an undefined key never renders (consul-template blocks);
                         // the undefined key is the finding, not the empty text it leaves here.
                         guard rendered.blockedKeys.isEmpty, outputs.insert(rendered.output).inserted else { continue }
@@ -72,6 +75,19 @@ public struct LogstashCheck: Sendable {
         self.branch = branch
     }
 
+    /// The value's byte offset of `range` of the Logstash text when those bytes are the value's own
+    /// (always, for a snippet); nil when a template action produced any of them, as a value read
+    /// from Consul, Vault or the environment is a reference, not a literal.
+    public func sourceOffset(ofLiteral range: Range<Int>) -> Int? {
+        guard let sourceMap else { return range.lowerBound }
+        guard !range.isEmpty, let start = sourceMap.templatePosition(forOutputOffset: range.lowerBound)?.offset,
+              let last = sourceMap.templatePosition(forOutputOffset: range.upperBound - 1)?.offset, last >= start,
+              last < entry.value.count else { return nil }
+        let span = entry.value[start...min(last + 1, entry.value.count - 1)]
+        let opensAction = zip(span, span.dropFirst()).contains { $0 == UInt8(ascii: "{") && $1 == UInt8(ascii: "{") }
+        return opensAction ? nil : start
+    }
+
     /// The repository position of a line and column of the Logstash text.
     public func location(line: Int, column: Int) -> SourceLocation {
         guard let file = entry.origin.file else { return entry.origin.location }
@@ -94,12 +110,16 @@ struct TreeLookup: KeyLookup, Sendable {
         return external.contains { $0.matches(key) } ? Self.externalPlaceholder : nil
     }
 
+    /// Consul lists by plain string prefix (`tree "app/hosts"` also finds `app/hostsX/a`), and
+    /// consul-template trims the prefix and any leading `/` (dependency/kv_list.go), then drops
+    /// folder markers, and for `ls` anything deeper (template/funcs.go, lsFunc and treeFunc).
     func pairs(underPrefix prefix: String, recursive: Bool) -> [KeyValuePair] {
-        let folder = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
-        return tree.entries(under: folder).compactMap { entry in
-            let relative = String(entry.key.dropFirst(folder.count))
+        let length = prefix.utf8.count
+        return tree.entries(under: prefix).compactMap { entry in
+            let relative = String(decoding: entry.key.utf8.dropFirst(length).drop { $0 == UInt8(ascii: "/") }, as: UTF8.self)
+            if relative.isEmpty || relative.hasSuffix("/") { return nil }
             guard recursive || !relative.contains("/") else { return nil }
-            return KeyValuePair(key: relative, value: String(decoding: entry.value, as: UTF8.self))
+            return KeyValuePair(path: entry.key, key: relative, value: String(decoding: entry.value, as: UTF8.self))
         }
     }
 }

@@ -83,10 +83,14 @@ struct Classification {
     }
 
     /// An undeclared template's output is checked as Logstash when its name says so (`x.conf.ctmpl`),
-    /// when it sits under a `logstash-pipelines` prefix or beside Logstash snippets, or when it opens
-    /// with a section keyword. The sibling rule is what catches a snippet opening with a top-level `if`.
+    /// when it sits under a `logstash-pipelines` prefix, when it opens with a section keyword, or when
+    /// it sits beside Logstash: a snippet, or a template recognised by one of the first three rules
+    /// (a folder of `.ctmpl` files rendered into one `conf.d` is one pipeline). Promotion by folder
+    /// adds no folder, so one pass for each kind of evidence is the fixed point. The sibling rule is
+    /// what catches a snippet opening with a top-level `if`.
     static func promoteTemplates(_ classes: inout [Classification], entries: [KVEntry], config: KVConfig) {
-        let logstashFolders = Set(zip(classes, entries).filter { $0.0.kind == .logstash }.map { folder(of: $0.1.key) })
+        var logstashFolders = Set(zip(classes, entries).filter { $0.0.kind == .logstash }.map { folder(of: $0.1.key) })
+        var undecided: [Int] = []
         for index in classes.indices where classes[index].kind == .consulTemplate && !classes[index].declared {
             let entry = entries[index]
             let file = entry.origin.file ?? ""
@@ -94,9 +98,15 @@ struct Classification {
                 name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) : name
             }
             if bare.hasSuffix(".conf") || config.logstashPipelines.contains(where: { entry.key.hasPrefix($0) })
-                || logstashFolders.contains(folder(of: entry.key)) || opensWithSection(entry.value) {
+                || opensWithSection(entry.value) {
                 classes[index].kind = .logstash
+                logstashFolders.insert(folder(of: entry.key))
+            } else {
+                undecided.append(index)
             }
+        }
+        for index in undecided where logstashFolders.contains(folder(of: entries[index].key)) {
+            classes[index].kind = .logstash
         }
     }
 

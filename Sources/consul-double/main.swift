@@ -1,8 +1,9 @@
 // Runs the Consul test double in the foreground for `make soak` and manual use:
-//   consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--max-txn-ops N]
+//   consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--max-txn-ops N] [--stall-txn-after N]
 //                 [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
 // It prints its URL on the first line (https:// with --tls-cert), then serves until killed.
 // --tls-client-ca requires clients to present a certificate signed by that CA.
+// --stall-txn-after N answers the first N transactions and never answers any later one.
 import ConsulDouble
 import Foundation
 
@@ -11,9 +12,10 @@ var arguments = CommandLine.arguments.dropFirst()
 var tlsCertificate: String?
 var tlsKey: String?
 var tlsClientCA: String?
+var stallAfter: Int?
 
 func usage(_ problem: String) -> Never {
-    FileHandle.standardError.write(Data("consul-double: \(problem)\nusage: consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--max-txn-ops N] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n".utf8))
+    FileHandle.standardError.write(Data("consul-double: \(problem)\nusage: consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--max-txn-ops N] [--stall-txn-after N] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n".utf8))
     exit(2)
 }
 
@@ -28,6 +30,9 @@ while let flag = arguments.popFirst() {
     case "--max-txn-ops":
         guard let limit = Int(value), limit > 0 else { usage("bad operation limit \(value)") }
         options.maxTransactionOperations = limit
+    case "--stall-txn-after":
+        guard let count = Int(value), count >= 0 else { usage("bad transaction count \(value)") }
+        stallAfter = count
     case "--tls-cert": tlsCertificate = value
     case "--tls-key": tlsKey = value
     case "--tls-client-ca": tlsClientCA = value
@@ -55,6 +60,7 @@ do {
     FileHandle.standardError.write(Data("consul-double: cannot start: \(error)\n".utf8))
     exit(1)
 }
+if let stallAfter { double.faults.stallTransactions(after: stallAfter) }
 FileHandle.standardOutput.write(Data((double.baseURL + "\n").utf8))
 while true {
     try await Task.sleep(for: .seconds(3600))

@@ -11,7 +11,7 @@ struct Hook: ParsableCommand {
     static let marker = "# kvctl-managed-hook"
 
     struct Install: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write .git/hooks/pre-commit running 'kvctl validate --staged'.")
+        static let configuration = CommandConfiguration(abstract: "Write the pre-commit hook (in core.hooksPath when set) running 'kvctl validate --staged'.")
 
         @Option(name: .customShort("C"), help: ArgumentHelp("Run as if kvctl was started in <path>.", valueName: "path"))
         var directory = "."
@@ -30,7 +30,7 @@ struct Hook: ParsableCommand {
 
         /// Prefers the kvctl that installed the hook, so it works even when kvctl is not on PATH.
         private func script() -> String {
-            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
+            let binary = runningExecutable()
             return """
                 #!/bin/sh
                 \(Hook.marker) (written by 'kvctl hook install'; remove with 'kvctl hook uninstall')
@@ -41,6 +41,27 @@ struct Hook: ParsableCommand {
 
                 """
         }
+    }
+
+    /// The absolute path of this kvctl binary. `argv[0]` alone is not it: started from `PATH` it is a bare
+    /// `kvctl`, which resolved against the current folder would name whatever file the work tree holds there.
+    static func runningExecutable() -> String {
+        if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"), link.hasPrefix("/") {
+            return link
+        }
+        let argument = CommandLine.arguments[0]
+        if argument.contains("/") {
+            return URL(fileURLWithPath: argument).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        // As a shell finds a bare command name: the first executable of that name along PATH.
+        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        for folder in folders where folder.hasPrefix("/") {
+            let candidate = folder + "/" + argument
+            if FileManager.default.isExecutableFile(atPath: candidate) {
+                return URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path
+            }
+        }
+        return argument
     }
 
     struct Uninstall: ParsableCommand {

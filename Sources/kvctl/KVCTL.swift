@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KVCore
 
 @main
 struct KVCTL: AsyncParsableCommand {
@@ -9,7 +10,10 @@ struct KVCTL: AsyncParsableCommand {
         discussion: """
             Exit status: 0 success; 1 invalid content, or a key that is not defined; \
             2 usage error (bad arguments, unknown revision, not a repository); \
-            3 status found drift or an unfinished publish.
+            3 status found drift or an unfinished publish. Under publish/rollback --plan --detailed-exitcode \
+            every error exits 1 and 2 means only that the plan has changes.
+            '-C PATH' may come before the command too (kvctl -C PATH COMMAND), as with git. NO_COLOR or \
+            --no-color turn colour off.
             Shell completions: kvctl --generate-completion-script bash|zsh|fish
             """,
         version: "0.1.0",
@@ -21,23 +25,56 @@ struct KVCTL: AsyncParsableCommand {
 
     /// Maps errors to the documented exit codes: ArgumentParser's own usage errors would exit 64.
     static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // As terraform plan: with --detailed-exitcode, 2 is "changes" only, so every error is 1.
+        let detailed = arguments.prefix { $0 != "--" }.contains("--detailed-exitcode")
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(try hoistingDirectory(arguments))
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()
             } else {
                 try command.run()
             }
+        } catch is PlanHasChanges {
+            Foundation.exit(2)
         } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
+            Foundation.exit(detailed && code.rawValue != 0 ? 1 : code.rawValue)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
             // ArgumentParser says "Error: ..." for every failure; keep one voice for all of kvctl's.
             var message = fullMessage(for: error)
             if message.hasPrefix("Error: ") { message = "kvctl: error: " + message.dropFirst(7) }
             writeError(message)
-            Foundation.exit(2)
+            Foundation.exit(detailed ? 1 : 2)
         }
+    }
+
+    /// `kvctl -C PATH COMMAND ...` as `kvctl COMMAND -C PATH ...`, so `-C` works before the command as
+    /// git's does; the command's own `-C` then applies it (`rules` reads no repository and ignores it).
+    /// An unknown command is refused with the nearest ones.
+    static func hoistingDirectory(_ arguments: [String]) throws -> [String] {
+        var leading: [String] = [], rest = arguments[...]
+        while let first = rest.first, first.hasPrefix("-C") {
+            let width = first == "-C" ? 2 : 1
+            guard rest.count >= width else { throw usageError("-C needs a path: kvctl -C PATH COMMAND") }
+            leading += rest.prefix(width)
+            rest = rest.dropFirst(width)
+        }
+        guard let name = rest.first, !name.hasPrefix("-"), name != "help" else { return arguments }
+        let commands = configuration.subcommands
+        guard let command = commands.first(where: { $0._commandName == name }) else {
+            let names = commands.map { $0._commandName }
+            let near = Suggestions.nearest(name, among: names)
+            throw usageError("unknown command '\(name)'; "
+                + (near.isEmpty ? "the commands are \(names.joined(separator: ", "))" : "did you mean \(near.joined(separator: " or "))?"))
+        }
+        var path = [name]
+        rest = rest.dropFirst()
+        if let sub = rest.first, command.configuration.subcommands.contains(where: { $0._commandName == sub }) {
+            path.append(sub)
+            rest = rest.dropFirst()
+        }
+        return path + (command == Rules.self ? [] : leading) + rest
     }
 }
 

@@ -31,11 +31,33 @@ struct PlanRendering {
         }
         if !bodies.isEmpty { text += "\n" + bodies }
         if let unfinished = plan.unfinished { text += "\(unfinished.summary): this plan completes it\n" }
+        if !plan.spanning.isEmpty {
+            text += "templates whose read set spans transactions (consul-template may render a mix of old and new between them):\n"
+                + plan.spanning.map { "  \($0)\n" }.joined()
+        }
+        if plan.exceedsDeleteGuard(allowing: nil) {
+            text += paint("delete guard: \(deleteGuardProblem(allowing: nil, sample: false))", "31") + "\n"
+        }
         if !plan.drift.isEmpty {
             text += paint("drift: \(TreeDiff.count(plan.drift.count, "key")) changed outside kvctl since the last publish would be overwritten:", "31")
                 + "\n" + plan.drift.map { "  \($0)\n" }.joined()
         }
         return text + summary() + "\n"
+    }
+
+    /// Why the plan's deletions need `--allow-deletes`: the count and the limit, and with `sample` some of the keys.
+    func deleteGuardProblem(allowing allowed: Int?, sample: Bool = true) -> String {
+        let deletes = plan.changes.filter { $0.action == .delete }.map(\.key)
+        var text = "it would delete \(TreeDiff.count(deletes.count, "key")); the delete guard allows \(plan.deleteLimit) "
+            + "(of the \(TreeDiff.count(plan.ownedCount, "key")) '\(plan.request.name)' owns; delete-guard in kvctl.yaml)"
+            + (allowed.map { " and --allow-deletes \($0)" } ?? "")
+        if sample {
+            text += ", among them:\n" + deletes.prefix(10).map { "  - \($0)\n" }.joined()
+                + (deletes.count > 10 ? "  … and \(deletes.count - 10) more\n" : "")
+        } else {
+            text += "; "
+        }
+        return text + "pass --allow-deletes \(deletes.count) to delete them"
     }
 
     private func summary() -> String {
@@ -83,6 +105,18 @@ struct PlanRendering {
         let pruned: Bool
     }
 
+    struct Keys: Encodable {
+        let create: [String]
+        let update: [String]
+        let delete: [String]
+    }
+
+    struct Spanning: Encodable {
+        let template: String
+        let transactions: [Int]
+        let reason: String
+    }
+
     struct Report: Encodable {
         let name: String
         let version: String
@@ -96,9 +130,18 @@ struct PlanRendering {
         let transactions: Int
         let operations: Int
         let changes: [Change]
+        /// The keys of each kind, in key order.
+        let keys: Keys
+        let spanning: [Spanning]
+        /// Nil with `delete-guard: off`.
+        let deleteLimit: Int?
         let refusals: [String]
         let drift: [String]
         let applied: Bool
+    }
+
+    private func keys(_ action: PublishPlan.Action) -> [String] {
+        plan.changes.filter { $0.action == action }.map(\.key)
     }
 
     func report(applied: Bool) -> Report {
@@ -110,6 +153,9 @@ struct PlanRendering {
                           Change(key: $0.key, action: $0.action.rawValue, from: $0.old.map { Value($0.value) },
                                  to: $0.new.map(Value.init), sentinel: $0.sentinel, pruned: $0.pruned)
                       },
+                      keys: Keys(create: keys(.create), update: keys(.update), delete: keys(.delete)),
+                      spanning: plan.spanning.map { Spanning(template: $0.template, transactions: $0.transactions, reason: $0.reason) },
+                      deleteLimit: plan.deleteLimit == Int.max ? nil : plan.deleteLimit,
                       refusals: plan.refusals.map(\.description), drift: plan.drift.map(\.key), applied: applied)
     }
 }

@@ -62,10 +62,10 @@ struct Publish: AsyncParsableCommand {
                 guard let journal = try await reader.readRecords().unfinished?.journal else {
                     throw refuse("nothing to resume: '\(name)' has no incomplete publish in \(targetName)")
                 }
-                writeError("kvctl: resuming the \(journal.summary) as '\(name)' in \(targetName)")
                 let release = try source.release(journal.to.tag)
                 return ApplyOptions.Target(request: release.request(name: name, kind: .publish).publishing(as: journal.to),
-                                           settings: release.settings)
+                                           settings: release.settings,
+                                           announcement: "kvctl: resuming the \(journal.summary) as '\(name)' in \(targetName)")
             }
         }
     }

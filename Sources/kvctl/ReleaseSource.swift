@@ -39,10 +39,11 @@ struct ReleaseSource {
                 + (known.isEmpty ? "; create one with kvctl release" : "; the releases are \(known.joined(separator: ", "))"))
         }
         let revision = try LoadedRevision(.commit(release.commit.description), in: repository, cached: true)
-        let findings = try revision.validationFindings().filter { $0.severity == .error }
+        let (all, readSets) = try revision.validated()
+        let findings = all.filter { $0.severity == .error }
         if !findings.isEmpty { writeError("kvctl: error: refusing to publish \(release.tag.name): its content does not validate") }
         try report(findings)
-        return LoadedRelease(release: release, revision: revision, publisher: publisher())
+        return LoadedRelease(release: release, revision: revision, readSets: readSets, publisher: publisher())
     }
 
     /// Who publishes, for the version record: git's identity, else the login.
@@ -56,6 +57,7 @@ struct ReleaseSource {
 struct LoadedRelease {
     let release: ReleaseTags.Release
     let revision: LoadedRevision
+    let readSets: [TemplateReadSet]
     let publisher: String
 
     var tag: String { release.tag.name }
@@ -63,6 +65,6 @@ struct LoadedRelease {
 
     func request(name: String, kind: PublicationKind) -> PublishRequest {
         PublishRequest(name: name, version: release.version, tag: tag, commit: release.commit.description, publisher: publisher,
-                       date: Date(), tree: revision.loaded.tree, sentinels: revision.config.sentinels, kind: kind)
+                       date: Date(), tree: revision.loaded.tree, sentinels: revision.config.sentinels, readSets: readSets, kind: kind)
     }
 }

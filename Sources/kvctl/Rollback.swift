@@ -31,8 +31,8 @@ struct Rollback: AsyncParsableCommand {
                 let live = try await reader.readRecords()
                 let tag = try version ?? previous(live, name: name, in: targetName)
                 let release = try source.release(tag)
-                writeError("kvctl: rolling back '\(name)' \(live.own.map { "from \($0.record.current.tag) " } ?? "")to \(release.tag) in \(targetName)")
-                return ApplyOptions.Target(request: release.request(name: name, kind: .rollback), settings: release.settings)
+                return ApplyOptions.Target(request: release.request(name: name, kind: .rollback), settings: release.settings,
+                    announcement: "kvctl: rolling back '\(name)' \(live.own.map { "from \($0.record.current.tag) " } ?? "")to \(release.tag) in \(targetName)")
             }
         }
     }

@@ -35,6 +35,8 @@ struct Status: AsyncParsableCommand {
         let unfinished: PublishJournal?
         /// Who holds the publish lock now; nil when it is free.
         let lock: LockHolder?
+        /// The unfinished publish is a running one: its lock holder is alive.
+        let running: Bool
         let drift: [Key]
     }
 
@@ -52,6 +54,7 @@ struct Status: AsyncParsableCommand {
             let drift = DriftDetector(prune: settings.prune).drift(in: live)
             let report = Report(name: name, store: target.description, live: live.own?.record.current,
                                 history: live.own?.record.history ?? [], unfinished: live.unfinished?.journal, lock: lock,
+                                running: live.unfinished != nil && lock?.isAlive == true,
                                 drift: drift.map { Report.Key(key: $0.key, kind: $0.kind.rawValue) })
             if output == .json {
                 print(try jsonText(report))
@@ -66,13 +69,13 @@ struct Status: AsyncParsableCommand {
 
     private func text(_ report: Report, drift: [Drift]) -> String {
         guard let live = report.live else {
-            return "live: nothing published yet as '\(report.name)'\n" + (report.unfinished.map { unfinishedLine($0) } ?? "")
+            return "live: nothing published yet as '\(report.name)'\n" + (report.unfinished.map { unfinishedLine($0, running: report.lock) } ?? "")
         }
         var text = "live: \(line(live))\n"
         if !report.history.isEmpty {
             text += "history:\n" + report.history.map { "  \(line($0))\n" }.joined()
         }
-        if let journal = report.unfinished { text += unfinishedLine(journal) }
+        if let journal = report.unfinished { text += unfinishedLine(journal, running: report.lock) }
         text += "lock: " + (report.lock.map { "held by \($0)" } ?? "free") + "\n"
         text += drift.isEmpty ? "drift: none\n"
             : "drift: \(TreeDiff.count(drift.count, "key")) changed outside kvctl since \(live.tag) was published:\n"
@@ -85,7 +88,11 @@ struct Status: AsyncParsableCommand {
             + "\(publication.published) by \(publication.publisher)"
     }
 
-    private func unfinishedLine(_ journal: PublishJournal) -> String {
-        "\(journal.summary): kvctl publish --resume finishes it, kvctl rollback returns to \(journal.from?.tag ?? "the state before it")\n"
+    /// While the lock's holder is alive the journal is a running publish's: resuming it would only wait.
+    private func unfinishedLine(_ journal: PublishJournal, running holder: LockHolder?) -> String {
+        if let holder, holder.isAlive {
+            return "\(journal.summary): a publish is running (lock held by \(holder)); wait for it to finish\n"
+        }
+        return "\(journal.summary): kvctl publish --resume finishes it, kvctl rollback returns to \(journal.from?.tag ?? "the state before it")\n"
     }
 }

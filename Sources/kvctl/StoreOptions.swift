@@ -50,9 +50,13 @@ struct StoreOptions: ParsableArguments {
         try await ConsulClient.withClient(configuration) { client in try await body(client, client.description) }
     }
 
-    /// `~/` is the home folder; a relative path is relative to the repository root.
+    /// `~/` is the home folder, `$HOME` as a shell expands it (POSIX tilde expansion), else the account's;
+    /// a relative path is relative to the repository root.
     private func resolve(_ path: String, in root: URL) -> String {
-        if path.hasPrefix("~/") { return NSHomeDirectory() + path.dropFirst() }
+        if path.hasPrefix("~/") {
+            let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+            return home + path.dropFirst()
+        }
         return path.hasPrefix("/") ? path : root.appendingPathComponent(path).path
     }
 }

@@ -21,16 +21,20 @@ struct Validate: ParsableCommand {
     @Flag(help: "Fail on warnings too.")
     var strict = false
 
+    @OptionGroup var color: ColorOptions
+
     @Flag(help: "Check every item again instead of reusing results kept in the git folder for unchanged blobs.")
     var noCache = false
 
     func run() throws {
         let revision = try source.load(cached: !noCache)
         let findings = try revision.validationFindings()
+        let read = revision.loaded.manifests + revision.loaded.tree.entries.compactMap(\.origin.file)
         let summary = ValidationSummary(revision: revision.source.label, keys: revision.loaded.tree.count,
-                                        findings: findings)
+                                        findings: findings, files: Set(read).sorted { $0.precedesInByteOrder($1) },
+                                        strict: strict)
         switch output {
-        case .text: print(TextReport(summary: summary, colored: isatty(1) != 0).render(), terminator: "")
+        case .text: print(TextReport(summary: summary, colored: color.colored(1)).render(), terminator: "")
         case .json: print(try jsonText(summary))
         case .sarif: print(try jsonText(SARIFReport(summary: summary, rules: Validation.rules)))
         case .junit: print(JUnitReport(summary: summary).render(), terminator: "")
@@ -43,9 +47,14 @@ extension LoadedRevision {
     /// The loader's findings and every validator's, in file order: what `validate` prints and
     /// what `release` refuses to tag over.
     func validationFindings() throws -> [Diagnostic] {
+        try validated().findings
+    }
+
+    /// The findings, and what each template reads (which a publish keeps in one transaction).
+    func validated() throws -> (findings: [Diagnostic], readSets: [TemplateReadSet]) {
         let version = VersionUnderTest(tree: loaded.tree, config: config, schemaFiles: try schemaFiles(), memo: cache)
         let findings = (diagnostics + Validation.run(version)).sortedByLocation()
         cache?.save()
-        return findings
+        return (findings, version.templateReadSets)
     }
 }

@@ -133,7 +133,8 @@ import TestSupport
 
     @Test func theSampleTreeValidates() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let result = try kvctl(["validate", "--output", "json"], in: root)
+        let sample = try FixtureRepository.copy(of: ["kv", "schemas", "kvctl.yaml"], in: root)
+        let result = try kvctl(["validate", "--output", "json"], in: sample.url)
         let report = try #require(JSONSerialization.jsonObject(with: Data(result.output)) as? [String: Any])
         #expect(result.status == 0, "\(result.standardOutput)")
         #expect(report["errors"] as? Int == 0)

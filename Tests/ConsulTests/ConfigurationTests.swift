@@ -113,9 +113,11 @@ import Testing
     }
 
     @Test func anUnreadableTokenFileNamesTheFile() {
-        #expect(throws: ConsulError.self) {
+        let error = #expect(throws: ConsulError.self) {
             try ConsulConfiguration.fromEnvironment(["CONSUL_HTTP_TOKEN_FILE": "/nonexistent/token"])
         }
+        #expect(error.map(String.init(describing:))?.hasPrefix("invalid Consul configuration: cannot read CONSUL_HTTP_TOKEN_FILE /nonexistent/token: ") == true,
+                "\(String(describing: error))")
         do {
             _ = try ConsulConfiguration.fromEnvironment([:], overrides: .init(tokenFile: "/nonexistent/flag-token"))
             Issue.record("expected an error")

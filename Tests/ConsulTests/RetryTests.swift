@@ -2,6 +2,7 @@ import ConsulDouble
 import ConsulKit
 import Foundation
 import Testing
+import TestSupport
 
 /// Which failures ConsulKit retries, how often, and what it says when it gives up.
 @Suite struct RetryTests {
@@ -52,7 +53,10 @@ import Testing
     @Test func aRefusedTokenIsNotRetried() async throws {
         try await withDouble(DoubleOptions(token: "right")) { double, _ throws in
             try await withClient(of: double) { consul throws in
-                await #expect(throws: ConsulError.self) { try await consul.entries(under: "") }
+                let error = await #expect(throws: ConsulError.self) { try await consul.entries(under: "config/") }
+                // The double answers as Consul does to a token it does not know: 403 "Permission denied"
+                // (hashicorp/consul acl/errors.go, ErrPermissionDenied).
+                #expect(error == .permissionDenied(keys: ["config/*"], message: "Permission denied"))
             }
             #expect(double.requestCount == 1)
         }
@@ -104,10 +108,8 @@ import Testing
     }
 
     @Test func anUnreachableAddressFailsNamingIt() async throws {
-        // A port that was just free: the double's, after it stopped.
-        let double = try await ConsulDouble.start()
-        let address = double.baseURL
-        try await double.stop()
+        let refusing = try RefusingPort()
+        let address = "http://\(refusing.address)"
         var configuration = try ConsulConfiguration.fromEnvironment(["CONSUL_HTTP_ADDR": address])
         configuration.retry = RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(1))
         try await ConsulClient.withClient(configuration) { consul throws in

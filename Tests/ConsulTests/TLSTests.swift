@@ -145,7 +145,10 @@ import TestSupport
             for (variable, path, message) in cases {
                 let configuration = try ConsulConfiguration.fromEnvironment(["CONSUL_HTTP_ADDR": "https://127.0.0.1:8501", variable: path])
                 let error = #expect(throws: ConsulError.self) { _ = try ConsulClient(configuration: configuration) }
-                guard case .configuration(let text)? = error else { continue }
+                guard case .configuration(let text)? = error else {
+                    Issue.record("\(variable)=\(path): expected a configuration error, got \(String(describing: error))")
+                    continue
+                }
                 #expect(text.hasPrefix(message), "\(variable)=\(path): \(text)")
             }
         }

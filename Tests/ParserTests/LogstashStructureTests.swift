@@ -41,6 +41,26 @@ struct LogstashStructureTests {
         #expect(error.expected == [#"'"' to close the string"#])
     }
 
+    /// Logstash before elastic/logstash#16058 required a newline after every comment
+    /// (`"#" [^\r\n]* "\r"? "\n"` in lscl_grammar.treetop; elastic/logstash#15651), so the AST
+    /// says where one runs into the end of the text.
+    @Test("a comment running into the end of input is located", arguments: [
+        ("input { stdin { } } # done", 1, 21), ("# only\n# comments", 2, 1), ("output { }\n  # last", 2, 3),
+        ("filter { } #a # b", 1, 12),
+    ])
+    func unterminatedComment(source: String, line: Int, column: Int) throws {
+        let comment = try #require(try LogstashParser.parse(source).unterminatedComment)
+        #expect(comment.line == line)
+        #expect(comment.column == column)
+    }
+
+    @Test("comments that end with a newline, or none at the end", arguments: [
+        "input { stdin { } } # done\n", "# only\n", "output { }", "", "filter { mutate { a => \"#\" } }", "# a\n\n  ",
+    ])
+    func terminatedComments(source: String) throws {
+        #expect(try LogstashParser.parse(source).unterminatedComment == nil)
+    }
+
     @Test func byteOffsetCountsUTF8() throws {
         let error = try #require(failure(#"filter { mutate { add_tag => ["é"] x } }"#))
         #expect(error.column == 38)

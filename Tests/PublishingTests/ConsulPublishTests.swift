@@ -1,6 +1,7 @@
 import ConsulDouble
 import ConsulKit
 import Foundation
+import KVCore
 import Publishing
 import Testing
 import TestSupport
@@ -79,6 +80,29 @@ import TestSupport
         }
     }
 
+    /// README: "The probe costs one request when ACLs are off, and one request per transaction when
+    /// they are on." Off, Consul answers `GET /v1/acl/token/self` with 401 "ACL support disabled"
+    /// (hashicorp/consul agent/acl_endpoint_test.go checks it for every ACL endpoint, ACLTokenSelf included).
+    @Test(arguments: [false, true]) func theWriteAccessProbeCost(aclsOn: Bool) async throws {
+        let token = "probe-cost-token"
+        let double = try await ConsulDouble.start(aclsOn ? DoubleOptions(token: token) : DoubleOptions())
+        var environment = ["CONSUL_HTTP_ADDR": double.baseURL]
+        if aclsOn { environment["CONSUL_HTTP_TOKEN"] = token }
+        let configuration = try ConsulConfiguration.fromEnvironment(environment)
+        try await ConsulClient.withClient(configuration) { client in
+            let publisher = Publisher(store: client, settings: PublishSettings(limits: TransactionLimits(maxOperations: 4)))
+            let plan = try await publisher.plan(request("1.0.0", Dictionary(uniqueKeysWithValues: (0..<10).map { ("config/k\($0)", "\($0)") })))
+            #expect(plan.transactions.count > 1)
+            let before = double.requestCounts
+            try await publisher.checkWriteAccess(plan)
+            let after = double.requestCounts
+            #expect(after.total - before.total == (aclsOn ? 1 + plan.transactions.count : 1))
+            #expect(after.transactions - before.transactions == (aclsOn ? plan.transactions.count : 0))
+        }
+        #expect(double.snapshot().isEmpty, "a probe writes nothing")
+        try await double.stop()
+    }
+
     @Test func theCommandLinePublishesToConsul() async throws {
         let fixture = try FixtureRepository()
         try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: 8080\n")
@@ -124,5 +148,26 @@ import TestSupport
         for result in [published, denied, unknown] {
             #expect(!(result.standardOutput + result.standardError).contains(token))
         }
+    }
+
+    /// README, settings: "`~/` is the home folder" in a `token-file`, as a shell would expand it.
+    @Test func aTokenFileUnderTheHomeFolder() async throws {
+        let token = "7d3a-home-token"
+        let double = try await ConsulDouble.start(DoubleOptions(token: token))
+        let fixture = try FixtureRepository()
+        try fixture.write("kvctl.yaml", "environments:\n  staging: {address: '\(double.baseURL)', token-file: ~/consul.token}\n")
+        try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: 8080\n")
+        try fixture.commitAll()
+        try fixture.git("tag", "-a", "v1.0.0", "-m", "release")
+        let home = try FixtureRepository()
+        try home.write("consul.token", token + "\n")
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
+        environment["HOME"] = home.path
+        let published = try kvctl(["publish", "1.0.0", "--yes", "--env", "staging"], in: fixture.url, environment: environment)
+        let entries = double.snapshot()
+        try await double.stop()
+        #expect(published.status == 0, "\(published.standardError)")
+        #expect(entries.contains { $0.key == "config/app/port" })
+        #expect(!(published.standardOutput + published.standardError).contains(token))
     }
 }

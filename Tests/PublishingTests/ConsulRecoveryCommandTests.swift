@@ -1,7 +1,5 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 import ConsulDouble
 import Foundation
@@ -76,42 +74,111 @@ import TestSupport
     }
 
     @Test func anUnreachableConsulFailsNamingTheAddress() async throws {
-        let start = ContinuousClock.now
-        let (url, environment) = (fixture.url, environment)
-        let result = try await offPool { try kvctl(["status", "--consul", "http://127.0.0.1:9"], in: url, environment: environment) }
-        #expect(result.status == 1)
-        #expect(result.standardError.contains("cannot reach Consul at 127.0.0.1:9") || result.standardError.contains("http://127.0.0.1:9"),
+        let refusing = try RefusingPort()
+        let (url, environment, address) = (fixture.url, environment, "http://\(refusing.address)")
+        // The ceiling catches a hang: four attempts with backoff take about a second.
+        let result = try await offPool { try kvctl(["status", "--consul", address], in: url, environment: environment, timeout: 60) }
+        #expect(result.status == 1, "status exits 1 on a store error")
+        #expect(result.standardError.contains("cannot reach Consul at \(address): connection refused (gave up after 4 attempts)"),
                 "\(result.standardError)")
-        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
-    @Test func sigkillPartWayThenResumeOrRollbackLeavesOneVersionExactly() async throws {
+    /// Waits (polling) until `condition` holds; false when `ceiling` passes first, which means a hang.
+    private func eventually(within ceiling: Duration = .seconds(120), _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + ceiling
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
+    private func lockEntry(_ double: ConsulDouble) -> DoubleEntry? {
+        double.snapshot().first { $0.key == "kvctl/settings/lock" }
+    }
+
+    /// The double stops answering after transaction N, so each kill lands after exactly N of the
+    /// publish's transactions: a journal exists, the dead publisher still holds the lock (its session
+    /// outlives it), a plain publish refuses, and `--resume` or `rollback` ends in one whole version.
+    @Test(arguments: [(1, "1.1.0", ["publish", "--resume", "--yes"]), (6, "1.1.0", ["rollback", "--yes"]),
+                      (11, "1.0.0", ["publish", "--resume", "--yes"])])
+    func sigkillAfterTransactionNThenRecoverLeavesOneVersionExactly(committed: Int, target: String, recovery: [String]) async throws {
         let double = try await ConsulDouble.start()
         #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
-        double.faults.delayResponses(by: .milliseconds(3))
-        var failures: [String] = []
-        for trial in 0..<3 {
-            let target = trial % 2 == 0 ? "1.1.0" : "1.0.0"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: kvctlBinary())
-            process.arguments = ["publish", target, "--yes", "--force", "--consul", double.baseURL]
-            process.currentDirectoryURL = fixture.url
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            try await Task.sleep(for: .milliseconds(Int.random(in: 150...500)))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            if try await run(["status"], double).status == 3 {
-                let recovery = try await run(trial % 2 == 0 ? ["publish", "--resume", "--yes"] : ["rollback", "--yes"], double)
-                if recovery.status != 0 { failures.append("trial \(trial): \(recovery.standardError)") }
-            }
-            let values = live(double)
-            if values != Self.values("a") && values != Self.values("b") { failures.append("trial \(trial): a mixed state") }
-            if try await run(["status"], double).status != 0 { failures.append("trial \(trial): status not clean") }
-        }
+        if target == "1.0.0" { #expect(try await run(["publish", "1.1.0", "--yes"], double).status == 0) }
+        let before = double.requestCounts.transactions
+        double.faults.stallTransactions(after: committed)
+        let publisher = try SpawnedProcess(kvctlBinary(), ["publish", target, "--yes", "--force", "--consul", double.baseURL],
+                                           in: fixture.url, environment: environment, timeout: 120)
+        let stalled = try await eventually { double.requestCounts.transactions > before + committed }
+        let journal = double.snapshot().first { $0.key == "kvctl/settings/journal" }
+        let heldBy = lockEntry(double)?.session
+        publisher.kill()
+        let killed = try await offPool { try publisher.wait() }
+        double.faults.clear()
+        #expect(stalled, "the publish reached transaction \(committed + 1)")
+        #expect(killed.status == 128 + SIGKILL)
+        let note = try #require(journal, "interrupted part-way: the journal existed when the publisher died")
+        #expect(String(decoding: note.value, as: UTF8.self).contains("\"done\":\(committed)"), "\(String(decoding: note.value, as: UTF8.self))")
+        #expect(heldBy != nil, "the dead publisher's session still held the lock")
+
+        let status = try await run(["status"], double)
+        #expect(status.status == 3)
+        #expect(status.standardOutput.contains("incomplete publish of v\(target) over "), "\(status.standardOutput)")
+        // The dead holder ran on this host: its session is destroyed at once rather than waited out.
+        let plain = try await run(["publish", target, "--yes", "--force", "--lock-timeout", "0"], double)
+        #expect(plain.status == 1)
+        #expect(plain.standardError.contains("incomplete publish of v\(target) over "), "\(plain.standardError)")
+        #expect(!double.sessionIDs.contains(heldBy ?? ""), "the dead holder's session was destroyed")
+
+        let recovered = try await run(recovery + ["--lock-timeout", "0"], double)
+        #expect(recovered.status == 0, "\(recovered.standardError)")
+        let values = live(double)
+        let expected = recovery[0] == "rollback" ? (target == "1.1.0" ? "a" : "b") : (target == "1.1.0" ? "b" : "a")
+        #expect(values == Self.values(expected), "one version whole, byte for byte")
+        #expect(try await run(["status"], double).status == 0)
         try await double.stop()
-        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    /// Consul drops the session while a publish is between transactions (the double's clock jumps past
+    /// the TTL): the next renewal fails and the publish stops before its next transaction.
+    @Test func aLockLostMidPublishStopsItAndResumeFinishes() async throws {
+        let double = try await ConsulDouble.start()
+        #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
+        let before = double.requestCounts.transactions
+        // Slow enough that the first renewal (5 s after the lock) comes long before the last transaction.
+        double.faults.stallTransactions(after: 1, for: .seconds(1))
+        let publisher = try SpawnedProcess(kvctlBinary(), ["publish", "1.1.0", "--yes", "--consul", double.baseURL],
+                                           in: fixture.url, environment: environment, timeout: 120)
+        #expect(try await eventually { double.requestCounts.transactions > before })
+        double.clock.advance(by: .seconds(31))
+        let result = try await offPool { try publisher.wait() }
+        double.faults.clear()
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("the publish lock was lost (its session could not be renewed)"), "\(result.standardError)")
+        #expect(double.snapshot().contains { $0.key == "kvctl/settings/journal" }, "stopped part-way, journal kept")
+        #expect(live(double) != Self.values("b"))
+        #expect(try await run(["publish", "--resume", "--yes"], double).status == 0)
+        #expect(live(double) == Self.values("b"))
+        try await double.stop()
+    }
+
+    /// A second publisher waits while the lock is held and takes it when the holder lets go.
+    @Test func aWaiterGetsTheLockWithinTheTimeout() async throws {
+        let double = try await ConsulDouble.start()
+        #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
+        let before = double.requestCounts.transactions
+        double.faults.stallTransactions(after: 1, for: .milliseconds(200))
+        let first = try SpawnedProcess(kvctlBinary(), ["publish", "1.1.0", "--yes", "--consul", double.baseURL],
+                                       in: fixture.url, environment: environment, timeout: 120)
+        #expect(try await eventually { double.requestCounts.transactions > before })
+        let second = try await run(["rollback", "1.0.0", "--yes", "--lock-timeout", "100"], double)
+        let firstResult = try await offPool { try first.wait() }
+        double.faults.clear()
+        #expect(firstResult.status == 0, "\(firstResult.standardError)")
+        #expect(second.status == 0, "\(second.standardError)")
+        #expect(second.standardError.contains("s for the lock kvctl/settings/lock, held by "), "\(second.standardError)")
+        #expect(live(double) == Self.values("a"), "the waiter ran after the holder finished")
+        try await double.stop()
     }
 }

@@ -46,3 +46,17 @@ actor MemoryStore: KVStore {
         transactions = []
     }
 }
+
+extension MemoryStore {
+    /// Changes a value but keeps its ModifyIndex, which no real store does: it shows which keys a
+    /// reader looks at by content rather than by index.
+    func replaceKeepingIndex(_ key: String, _ value: String) {
+        guard let old = entries[key] else { return }
+        entries[key] = StoredEntry(key: key, value: Array(value.utf8), flags: old.flags, modifyIndex: old.modifyIndex)
+    }
+
+    /// Stores `value` at `key` as a write of someone else's would.
+    func put(_ key: String, bytes: [UInt8]) {
+        put(key, String(decoding: bytes, as: UTF8.self))
+    }
+}

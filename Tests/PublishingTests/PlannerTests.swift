@@ -168,13 +168,19 @@ import Testing
     }
 
     @Test func aValueTooLargeForAnyTransactionIsNamed() {
-        #expect(throws: PublishError.self) { try batcher.transactions(writes(1, size: 400_000), final: []) }
+        // 400,000 bytes are 533,336 in base64: over txn_max_req_len's default 512 KiB
+        // (https://developer.hashicorp.com/consul/docs/agent/config/config-files#txn_max_req_len).
+        let error = #expect(throws: PublishError.self) { try batcher.transactions(writes(1, size: 400_000), final: []) }
+        #expect(error?.description.hasPrefix("k/0 needs about 520 KiB of transaction body (its value in base64), more than "
+            + "transaction.max-bytes (512 KiB)") == true, "\(String(describing: error))")
     }
 
     @Test func finalOperationsStayTogether() throws {
         let small = Batcher(limits: TransactionLimits(maxOperations: 3))
         #expect(try small.transactions(writes(2), final: writes(2)).map(\.count) == [2, 2])
-        #expect(throws: PublishError.self) { try small.transactions([], final: writes(4)) }
+        let error = #expect(throws: PublishError.self) { try small.transactions([], final: writes(4)) }
+        #expect(error?.description.contains("they need 4 operations and about 0 KiB, more than a transaction allows (3 operations") == true,
+                "\(String(describing: error))")
     }
 
     @Test func estimateCoversTheActualJSON() throws {

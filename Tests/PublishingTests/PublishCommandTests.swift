@@ -156,4 +156,47 @@ import TestSupport
         #expect(refused.standardError.contains(
             "config/app/port is owned by repository 'settings' (its record kvctl/settings/record), so 'dashboards' may not write it"))
     }
+
+    /// A checkout with CRLF line ends (core.autocrlf on Windows). YAML parses a CRLF as one line break
+    /// and normalises breaks inside scalars to `\n` (YAML 1.2.2 §5.4, https://yaml.org/spec/1.2.2/#54-line-break-characters).
+    @Test func crlfManifestsStoreNoCarriageReturns() throws {
+        let crlf = try FixtureRepository()
+        try crlf.write("kv/app.yaml", [
+            "config:", "  - key: config/app/port", "    value: 8080", "  - key: config/app/motd", "    value: |",
+            "      line one", "      line two", "  - key: config/app/quoted", "    value: \"a b\"   # trailing comment", "",
+        ].joined(separator: "\r\n"))
+        try crlf.commitAll()
+        try crlf.git("tag", "-a", "v1.0.0", "-m", "release")
+        let published = try kvctl(["publish", "1.0.0", "--yes"], in: crlf.url, environment: environment)
+        #expect(published.status == 0, "\(published.standardError)")
+        let live = try kvctl(["export", "--live"], in: crlf.url, environment: environment)
+        let items = try #require(JSONSerialization.jsonObject(with: Data(live.output)) as? [[String: Any]])
+        let values = Dictionary(uniqueKeysWithValues: items.map {
+            ($0["key"] as! String, String(decoding: Data(base64Encoded: $0["value"] as! String)!, as: UTF8.self))
+        })
+        #expect(values == ["config/app/port": "8080", "config/app/motd": "line one\nline two\n", "config/app/quoted": "a b"])
+    }
+
+    /// `transaction.max-bytes` splits a publish by request size, as Consul's `txn_max_req_len` requires.
+    @Test func transactionMaxBytesDrivesBatching() throws {
+        let sized = try FixtureRepository()
+        let entries = (0..<10).map { "  - key: config/big/k\($0)\n    value: \(String(repeating: "x", count: 500))\n" }
+        try sized.write("kv/app.yaml", "config:\n" + entries.joined())
+        try sized.commitAll()
+        try sized.git("tag", "-a", "v1.0.0", "-m", "release")
+        let unlimited = try kvctl(["publish", "1.0.0", "--plan"], in: sized.url, environment: environment)
+        #expect(unlimited.standardOutput.contains("plan: 10 to create, 0 to update, 0 to delete, 0 unchanged; 1 transaction"),
+                "\(unlimited.standardOutput)")
+        // About 700 bytes of request per 500-byte value (base64 and the JSON around it): two fit in 2 KiB.
+        try sized.write("kvctl.yaml", "transaction: {max-bytes: 2KiB}\n")
+        try sized.commitAll()
+        try sized.git("tag", "-a", "v1.0.1", "-m", "release")
+        let limited = try kvctl(["publish", "1.0.1", "--plan", "--output", "json"], in: sized.url, environment: environment)
+        let report = try #require(JSONSerialization.jsonObject(with: Data(limited.output)) as? [String: Any], "\(limited.standardError)")
+        let transactions = try #require(report["transactions"] as? Int, "\(report.keys.sorted())")
+        #expect(transactions >= 5)
+        let applied = try kvctl(["publish", "1.0.1", "--yes"], in: sized.url, environment: environment)
+        #expect(applied.status == 0, "\(applied.standardError)")
+        #expect(applied.standardError.contains("in \(transactions) transactions"), "\(applied.standardError)")
+    }
 }

@@ -36,18 +36,23 @@ import Testing
     }
 
     /// Publishes A, then B until `fault` strikes after `committed` transactions; returns B's request.
-    private func interruptedPublish(_ double: ConsulDouble, _ client: ConsulClient, committed: Int,
+    /// `reason` starts the interruption's reason, as ConsulKit words the fault.
+    private func interruptedPublish(_ double: ConsulDouble, _ client: ConsulClient, committed: Int, reason: String,
                                     fault: @escaping @Sendable (Faults) -> Void) async throws -> PublishRequest {
         let publisher = Publisher(store: client, settings: settings)
         try await publisher.apply(try await publisher.plan(request("1.0.0", versionA)))
         let b = request("1.1.0", versionB)
         let plan = try await publisher.plan(b)
         #expect(plan.transactions.count > committed + 1)
-        await #expect(throws: (any Error).self) {
+        let error = await #expect(throws: PublishInterrupted.self) {
             try await publisher.apply(plan) { progress in
                 if progress.transactions == committed { fault(double.faults) }
             }
         }
+        #expect(error?.transaction == committed + 1)
+        #expect(error?.totalTransactions == plan.transactions.count)
+        #expect(error?.reason.hasPrefix(reason) == true, "\(String(describing: error))")
+        #expect(error?.description.hasSuffix("transactions 1–\(committed) were applied") == true)
         double.faults.clear()
         return b
     }
@@ -58,7 +63,10 @@ import Testing
 
     @Test func a500AfterRetriesLeavesAJournalThatResumeFinishes() async throws {
         try await withConsul { double, client in
-            let b = try await interruptedPublish(double, client, committed: 2) { $0.failEvery(pathPrefix: "/v1/txn", status: 500) }
+            let b = try await interruptedPublish(double, client, committed: 2,
+                                            reason: "Consul at \(double.baseURL) answered 500 to PUT /v1/txn: No cluster leader (gave up after 4 attempts)") {
+                $0.failEvery(pathPrefix: "/v1/txn", status: 500)
+            }
             let interrupted = try await state(client)
             let journal = try #require(interrupted.unfinished?.journal)
             #expect(journal.done == 2)
@@ -81,7 +89,9 @@ import Testing
 
     @Test func droppedConnectionsThenRollbackReturnsExactlyToTheOldVersion() async throws {
         try await withConsul { double, client in
-            _ = try await interruptedPublish(double, client, committed: 3) { $0.dropNext(count: 8) }
+            _ = try await interruptedPublish(double, client, committed: 3, reason: "cannot reach Consul at \(double.baseURL): ") {
+                $0.dropNext(count: 8)
+            }
             #expect(try await state(client).unfinished?.journal.done == 3)
             #expect(live(double) != versionA)
             let back = request("1.0.0", versionA)

@@ -114,6 +114,12 @@ private func manifest(_ pairs: KeyValuePairs<String, String>) -> String {
         let worktree = #expect(throws: LoadError.self) {
             try LoadedRevision(.worktree, in: Repository(discovering: fixture.path))
         }
-        #expect(worktree != nil)
+        // The working tree's own kvctl.yaml names kv/ as the root, and the working tree has no kv/.
+        guard case .rootMissing(let root, _)? = worktree else {
+            Issue.record("expected rootMissing, got \(String(describing: worktree))")
+            return
+        }
+        #expect(root == "kv")
+        #expect(worktree?.description.contains("there is no 'kv/' folder in ") == true)
     }
 }

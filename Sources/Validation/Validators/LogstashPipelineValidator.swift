@@ -1,13 +1,16 @@
 import KVCore
 import LogstashConfig
 
-/// A `logstash-pipelines` prefix is one pipeline: its snippets, in the consumer's lexical order,
-/// are concatenated by Logstash, so plugin ids must be unique across them all.
+/// A `logstash-pipelines` prefix is one pipeline: Logstash reads its files sorted by name
+/// (`Dir.glob(path).sort` in logstash-core/lib/logstash/config/source/local.rb), parses each on its
+/// own and composes their sections into one pipeline (compiler.rb `compile_sources`), so plugin ids
+/// must be unique across them all. The snippets are taken in key order, the order of their files.
 struct LogstashPipelineValidator: VersionValidator {
     static let duplicateID = Rule("logstash-duplicate-id", .error, "Two plugins of one pipeline share an `id`.",
-                                  rationale: "Logstash refuses to load a pipeline whose plugin ids repeat, across all its files.")
+                                  rationale: "Logstash refuses to load a pipeline whose plugin ids repeat, across all its files.",
+                                  consumer: "Logstash raises ConfigurationError \"Two plugins have the id '…', please fix this conflict\" and does not start the pipeline (elastic/logstash: logstash-core/src/main/java/org/logstash/plugins/factory/PluginFactoryExt.java)")
     static let incomplete = Rule("logstash-pipeline-incomplete", .warning, "A pipeline has no input or no output.",
-                                 rationale: "Such a pipeline loads but does nothing useful; usually a snippet is missing or misnamed.")
+                                 rationale: "Such a pipeline loads but does nothing useful (Logstash run from path.config even adds stdin or stdout for the missing side); usually a snippet is missing or misnamed.")
 
     var rules: [Rule] { [Self.duplicateID, Self.incomplete] }
 

@@ -10,23 +10,46 @@ struct SecretValidator: ItemValidator {
     static let cloudKey = Rule("secret-cloud-key", .error, "A cloud or SaaS access key (AWS, GitHub, Slack, Google, Stripe).",
                                rationale: "These tokens have well-known shapes and grant access on their own; leaked ones are harvested within minutes.")
     static let assignment = Rule("secret-assignment", .error, "A password, token or secret assigned a literal value.",
-                                 rationale: "A literal after `password =`, `token:` or `secret =>` is a credential; references like ${VAR}, $VAR or {{ secret ... }} are fine.")
+                                 rationale: "A literal after `password =`, `token:` or `secret =>` is a credential; references like ${VAR}, $VAR, {{ secret ... }} or {{ env ... }} are fine. In a Logstash pipeline only settings count: comments are not configuration and Ruby code is code.",
+                                 consumer: "git keeps every committed line in every clone and its history, and Consul serves the value to every token that may read the key (https://developer.hashicorp.com/consul/docs/security/acl/acl-rules#key-value-rules); Logstash resolves ${VAR} from its keystore or the environment instead (https://www.elastic.co/guide/en/logstash/current/environment-variables.html)")
     static let highEntropy = Rule("secret-high-entropy", .error, "A high-entropy value under a key named like a password, secret or token.",
-                                  rationale: "Random-looking text under such a key is almost always a real credential.")
+                                  rationale: "Random-looking text under such a key is almost always a real credential.",
+                                  consumer: "Consul serves the value in plain text to every token that may read the key, and git keeps it in history (https://developer.hashicorp.com/consul/docs/security/acl/acl-rules#key-value-rules)")
+    static let placeholder = Rule("secret-placeholder", .warning, "A password, token or secret is set to a placeholder such as changeme, <password> or INSERT YOUR TOKEN.",
+                                  rationale: "A placeholder is no credential, so nothing leaks and the consumer starts; but it would authenticate with the placeholder. Read the real value with ${VAR} or consul-template's secret.")
+    static let commented = Rule("secret-commented", .warning, "A commented-out line assigns a literal to a password, token or secret.",
+                                rationale: "Comments are not configuration, so no consumer reads it; but git keeps it like any other line. If it ever was a real credential, rotate it and delete the line. Placeholders in comments are not reported.")
 
-    var rules: [Rule] { [Self.privateKey, Self.cloudKey, Self.assignment, Self.highEntropy] }
+    var rules: [Rule] { [Self.privateKey, Self.cloudKey, Self.assignment, Self.highEntropy, Self.placeholder, Self.commented] }
 
     func validate(_ item: Item, in version: VersionUnderTest) -> [Diagnostic] {
         guard item.entry.options.allowSecret == nil else { return [] }
         let value = item.entry.value
+        var matches = SecretScanner.scan(value)
+        // A parsed pipeline says which assignments are settings; the bytes still say where keys and
+        // commented-out lines are.
+        if let settings = LogstashSecrets.assignments(in: item) {
+            let keys = matches.filter { if case .assignment = $0.kind { false } else { true } }
+            let live = settings.filter { setting in
+                !keys.contains { $0.offset >= setting.offset && $0.offset <= setting.offset + setting.text.utf8.count + 1 }
+            }
+            matches = keys + matches.filter { if case .assignment = $0.kind { $0.commented } else { false } } + live
+            matches.sort { $0.offset < $1.offset }
+        }
         var findings: [Diagnostic] = []
         func report(_ rule: Rule, at offset: Int, _ what: String) {
             findings.append(rule.finding(at: location(of: offset, in: item.entry), "\(what) in '\(item.key)'; \(Self.hint)"))
         }
-        for match in SecretScanner.scan(value) {
+        for match in matches {
             switch match.kind {
             case .privateKey: report(Self.privateKey, at: match.offset, "a private key block")
             case .cloudKey(let name): report(Self.cloudKey, at: match.offset, "what looks like \(name) (\(mask(match.text)))")
+            case .assignment(let name) where SecretScanner.isPlaceholder(match.text):
+                if !match.commented {
+                    report(Self.placeholder, at: match.offset, "'\(name)' is set to the placeholder '\(match.text)'")
+                }
+            case .assignment(let name) where match.commented:
+                report(Self.commented, at: match.offset, "a commented-out line assigns '\(name)' the literal \(mask(match.text))")
             case .assignment(let name): report(Self.assignment, at: match.offset, "'\(name)' is assigned the literal \(mask(match.text))")
             }
         }
@@ -58,6 +81,8 @@ enum SecretScanner {
         let kind: Kind
         let offset: Int
         let text: String
+        /// An assignment on a line whose first character (after blanks) is `#`.
+        var commented = false
     }
 
     static let secretWords = ["password", "passwd", "secret", "token", "apikey", "api_key", "api-key",
@@ -102,9 +127,29 @@ enum SecretScanner {
         CloudKey(prefix: Array($0.utf8), name: "a Slack token", minimumTail: 10, tail: { isAlnum($0) || $0 == UInt8(ascii: "-") })
     }
 
+    /// Whether a setting's name ends in a secret word (`password`, `ssl_keystore_password`, `api_key`).
+    static func namesSecret(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        return bytes.withUnsafeBufferPointer { endsWithSecretWord($0, 0, $0.count) }
+    }
+
+    /// Documentation's stand-ins for a credential: `changeme`, `<password>`, `INSERT YOUR TOKEN`,
+    /// `your_api_key`, `xxxxxxxx`. Only letters and separators, so `secret123` is no placeholder.
+    static func isPlaceholder(_ literal: String) -> Bool {
+        let text = literal.trimmingCharacters(in: .whitespaces).lowercased()
+        if text.count > 2, text.hasPrefix("<"), text.hasSuffix(">") { return true }
+        if let first = text.first, text.count >= 4, "x*.".contains(first), text.allSatisfy({ $0 == first }) { return true }
+        guard text.allSatisfy({ $0.isLetter || $0 == " " || $0 == "_" || $0 == "-" }) else { return false }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "_" || $0 == "-" })
+        if let first = words.first, words.count > 1, ["insert", "your", "enter", "replace", "put", "add", "my"].contains(first) { return true }
+        return ["changeme", "changeit", "replaceme", "password", "secret", "token", "example", "placeholder",
+                "redacted", "todo", "fixme", "dummy"].contains(words.joined())
+    }
+
     /// One pass over the bytes, word by word: cloud keys and secret names start words, so nothing
-    /// inside a word is looked at twice.
-    static func scan(_ bytes: [UInt8]) -> [Match] {
+    /// inside a word is looked at twice. `quotedOnly` takes only quoted values as literals, for code
+    /// where a bare word after `=` is an expression (`url_password = url_parsed.password` in Ruby).
+    static func scan(_ bytes: [UInt8], quotedOnly: Bool = false) -> [Match] {
         var matches: [Match] = []
         bytes.withUnsafeBufferPointer { buffer in
             var index = 0
@@ -123,7 +168,9 @@ enum SecretScanner {
                 while end < buffer.count && isIdentifierByte(buffer[end]) { end += 1 }
                 if let match = cloudKey(buffer, at: index) {
                     matches.append(match)
-                } else if endsWithSecretWord(buffer, index, end), let (match, valueEnd) = assignment(buffer, name: index..<end) {
+                } else if endsWithSecretWord(buffer, index, end),
+                          var (match, valueEnd) = assignment(buffer, name: index..<end, quotedOnly: quotedOnly) {
+                    if case .assignment = match.kind { match.commented = opensComment(buffer, lineOf: index) }
                     matches.append(match)
                     end = max(end, valueEnd)
                 }
@@ -175,7 +222,15 @@ enum SecretScanner {
 
     /// `name <sep> literal` where the identifier ends in a secret word and the separator is
     /// `=`, `:` or `=>` (quotes around either side allowed).
-    private static func assignment(_ buffer: UnsafeBufferPointer<UInt8>, name range: Range<Int>) -> (Match, Int)? {
+    /// Whether the line holding `index` starts, after blanks, with `#`.
+    private static func opensComment(_ buffer: UnsafeBufferPointer<UInt8>, lineOf index: Int) -> Bool {
+        var start = index
+        while start > 0, buffer[start - 1] != 10, buffer[start - 1] != 13 { start -= 1 }
+        while start < index, buffer[start] == 32 || buffer[start] == 9 { start += 1 }
+        return buffer[start] == UInt8(ascii: "#")
+    }
+
+    private static func assignment(_ buffer: UnsafeBufferPointer<UInt8>, name range: Range<Int>, quotedOnly: Bool) -> (Match, Int)? {
         let name = String(decoding: buffer[range], as: UTF8.self)
         var cursor = range.upperBound
         if cursor < buffer.count && (buffer[cursor] == UInt8(ascii: "\"") || buffer[cursor] == UInt8(ascii: "'")) { cursor += 1 }
@@ -196,6 +251,8 @@ enum SecretScanner {
             valueEnd = cursor + 1
             while valueEnd < buffer.count && buffer[valueEnd] != quote && buffer[valueEnd] != 10 { valueEnd += 1 }
             cursor += 1
+        } else if quotedOnly {
+            return nil
         } else {
             while valueEnd < buffer.count && !isValueTerminator(buffer[valueEnd]) { valueEnd += 1 }
         }
@@ -207,7 +264,7 @@ enum SecretScanner {
     }
 
     /// References to the environment, templates and Vault are how secrets should arrive.
-    private static func isLiteralSecret(_ literal: String) -> Bool {
+    static func isLiteralSecret(_ literal: String) -> Bool {
         guard literal.count >= 4 else { return false }
         for reference in ["$", "{{", "%{", "#{", "<%", "ENV[", "vault:", "secret/"] where literal.hasPrefix(reference) {
             return false

@@ -1,28 +1,38 @@
 import KVCore
 
-/// JUnit XML: one test case per file with findings, each error a failure; what Jenkins and GitLab read.
+/// JUnit XML: one test case per file checked, failed when it has an error (or, with `--strict`, a warning);
+/// what Jenkins and GitLab read.
 struct JUnitReport {
     let summary: ValidationSummary
 
     func render() -> String {
         let groups = summary.byFile
-        let failing = groups.filter { $0.findings.contains { $0.severity == .error } }.count
+        let reported = Set(groups.map(\.file))
+        let clean = summary.files.filter { !reported.contains($0) }
+        let tests = max(groups.count + clean.count, 1)
+        let failing = groups.filter { $0.findings.contains(where: summary.fails) }.count
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<testsuites name=\"kvctl validate\" tests=\"\(max(groups.count, 1))\" failures=\"\(failing)\">\n"
-        xml += "  <testsuite name=\"\(escape(summary.revision))\" tests=\"\(max(groups.count, 1))\" failures=\"\(failing)\">\n"
-        if groups.isEmpty {
+        xml += "<testsuites name=\"kvctl validate\" tests=\"\(tests)\" failures=\"\(failing)\">\n"
+        xml += "  <testsuite name=\"\(escape(summary.revision))\" tests=\"\(tests)\" failures=\"\(failing)\">\n"
+        if groups.isEmpty && clean.isEmpty {
             xml += "    <testcase classname=\"kvctl\" name=\"\(summary.keys) keys\"/>\n"
         }
         for (file, findings) in groups {
             xml += "    <testcase classname=\"kvctl\" name=\"\(escape(file))\">\n"
             let lines = findings.map { "\($0.location): \($0.severity.rawValue): \($0.message) [\($0.rule)]" }
-            let errors = findings.filter { $0.severity == .error }
-            if !errors.isEmpty {
-                xml += "      <failure message=\"\(escape(plural(errors.count, "error")))\">\(escape(lines.joined(separator: "\n")))</failure>\n"
+            let failures = findings.filter(summary.fails)
+            if !failures.isEmpty {
+                let counts = [plural(failures.filter { $0.severity == .error }.count, "error"),
+                              plural(failures.filter { $0.severity == .warning }.count, "warning")]
+                    .filter { !$0.hasPrefix("0 ") }.joined(separator: ", ")
+                xml += "      <failure message=\"\(escape(counts))\">\(escape(lines.joined(separator: "\n")))</failure>\n"
             } else {
                 xml += "      <system-out>\(escape(lines.joined(separator: "\n")))</system-out>\n"
             }
             xml += "    </testcase>\n"
+        }
+        for file in clean {
+            xml += "    <testcase classname=\"kvctl\" name=\"\(escape(file))\"/>\n"
         }
         return xml + "  </testsuite>\n</testsuites>\n"
     }

@@ -12,7 +12,8 @@ struct SARIFReport: Encodable {
                            defaultConfiguration: Configuration(level: $0.severity.rawValue))
         }
         let results = summary.findings.map { finding in
-            Result(ruleId: finding.rule, level: finding.severity.rawValue, message: Text(text: finding.message),
+            // With --strict a warning fails the run, so it is raised to SARIF's failing level.
+            Result(ruleId: finding.rule, level: summary.fails(finding) ? "error" : finding.severity.rawValue, message: Text(text: finding.message),
                    locations: [Location(physicalLocation: PhysicalLocation(
                        artifactLocation: ArtifactLocation(uri: finding.location.file),
                        region: Region(startLine: max(finding.location.line, 1),

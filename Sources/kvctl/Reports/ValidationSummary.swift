@@ -7,13 +7,24 @@ struct ValidationSummary: Encodable {
     let errors: Int
     let warnings: Int
     let findings: [Diagnostic]
+    /// Every manifest and value file read, in path order: JUnit lists the ones without findings as passed.
+    let files: [String]
+    /// `--strict`: warnings fail the run, so the reports count them as failures.
+    let strict: Bool
 
-    init(revision: String, keys: Int, findings: [Diagnostic]) {
+    init(revision: String, keys: Int, findings: [Diagnostic], files: [String] = [], strict: Bool = false) {
         self.revision = revision
         self.keys = keys
         self.findings = findings
+        self.files = files
+        self.strict = strict
         errors = findings.filter { $0.severity == .error }.count
         warnings = findings.count - errors
+    }
+
+    /// Whether a finding makes the run fail.
+    func fails(_ finding: Diagnostic) -> Bool {
+        finding.severity == .error || strict
     }
 
     /// Findings grouped by file, files in order.

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+import TestSupport
+
+/// SIGKILL part-way through a publish to the local store: the kernel drops the dead process's
+/// `flock` on `.kvctl/publish.lock`, and the journal lets `--resume` or `rollback` finish the job.
+@Suite struct LocalRecoveryCommand {
+    let fixture: FixtureRepository
+    let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
+    /// Enough transactions (about 140 of 8 operations) that the publish is still running when the test sees its journal.
+    static let keys = 1_000
+
+    static func values(_ label: String) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: (0..<keys).map { ("config/svc/k\($0)", "\(label)-\($0)") })
+    }
+
+    init() throws {
+        fixture = try FixtureRepository()
+        try fixture.write("kvctl.yaml", "name: settings\ntransaction: {max-operations: 8}\n")
+        for (version, label) in [("v1.0.0", "a"), ("v1.1.0", "b")] {
+            let entries = Self.values(label).sorted { $0.key < $1.key }.map { "  - key: \($0.key)\n    value: \($0.value)\n" }
+            try fixture.write("kv/app.yaml", "config:\n" + entries.joined())
+            try fixture.commitAll()
+            try fixture.git("tag", "-a", version, "-m", "release")
+        }
+    }
+
+    private func run(_ arguments: [String]) async throws -> ProcessResult {
+        let (directory, environment) = (fixture.url, environment)
+        return try await offPool { try kvctl(arguments, in: directory, environment: environment) }
+    }
+
+    private var storeFile: URL { fixture.url.appendingPathComponent(".kvctl/store.json") }
+
+    private func storeText() -> String { (try? String(contentsOf: storeFile, encoding: .utf8)) ?? "" }
+
+    private func live() -> [String: String] {
+        let file = (try? JSONSerialization.jsonObject(with: Data(storeText().utf8))) as? [String: Any]
+        var values: [String: String] = [:]
+        for entry in file?["entries"] as? [[String: Any]] ?? [] {
+            guard let key = entry["key"] as? String, !key.hasPrefix("kvctl/"),
+                  let value = (entry["value"] as? String).flatMap({ Data(base64Encoded: $0) }) else { continue }
+            values[key] = String(decoding: value, as: UTF8.self)
+        }
+        return values
+    }
+
+    /// Kills a publish of `target` once its journal is in the store. The test then takes `store.lock`
+    /// (LocalStore's per-write lock), so the publisher is frozen between two transactions when it dies;
+    /// returns whether the journal was still there then (false: the publish finished first).
+    private func killPartWay(_ target: String) async throws -> Bool {
+        let publisher = try SpawnedProcess(kvctlBinary(), ["publish", target, "--yes", "--force"], in: fixture.url,
+                                           environment: environment, timeout: 120)
+        let journalLine = "\"key\":\"kvctl/settings/journal\""
+        let deadline = ContinuousClock.now + .seconds(120)
+        while !storeText().contains(journalLine) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let lock = open(fixture.url.appendingPathComponent(".kvctl/store.lock").path, O_CREAT | O_RDWR, 0o644)
+        try #require(lock >= 0)
+        defer { close(lock) }
+        try #require(flock(lock, LOCK_EX) == 0)
+        let interrupted = storeText().contains(journalLine)
+        publisher.kill()
+        let killed = try await offPool { try publisher.wait() }
+        flock(lock, LOCK_UN)
+        #expect(killed.status == 128 + SIGKILL || !interrupted, "\(killed.standardError)")
+        return interrupted
+    }
+
+    @Test func sigkillPartWayThenResumeOrRollbackLeavesOneVersionExactly() async throws {
+        #expect(try await run(["publish", "1.0.0", "--yes"]).status == 0)
+        var interruptedTrials = 0
+        for (target, recovery) in [("1.1.0", ["publish", "--resume", "--yes"]), ("1.1.0", ["rollback", "--yes"])] {
+            guard try await killPartWay(target) else { continue }
+            interruptedTrials += 1
+            let status = try await run(["status"])
+            #expect(status.status == 3)
+            #expect(status.standardOutput.contains("incomplete publish of v\(target) over v1.0.0"), "\(status.standardOutput)")
+            // The kernel dropped the dead publisher's flock: nobody waits for it, and a plain publish
+            // gets as far as refusing the unfinished one.
+            let plain = try await run(["publish", target, "--yes", "--force", "--lock-timeout", "0"])
+            #expect(plain.status == 1)
+            #expect(plain.standardError.contains("incomplete publish of v\(target) over v1.0.0"), "\(plain.standardError)")
+            let recovered = try await run(recovery + ["--lock-timeout", "0"])
+            #expect(recovered.status == 0, "\(recovered.standardError)")
+            #expect(live() == Self.values(recovery[0] == "rollback" ? "a" : "b"))
+            #expect(try await run(["status"]).status == 0)
+            if recovery[0] != "rollback" { #expect(try await run(["rollback", "1.0.0", "--yes"]).status == 0) }
+        }
+        #expect(interruptedTrials > 0, "at least one trial killed the publish part-way")
+    }
+}
