@@ -45,9 +45,9 @@ import Testing
         let plan = try await publisher.plan(b)
         #expect(plan.transactions.count > committed + 1)
         let error = await #expect(throws: PublishInterrupted.self) {
-            try await publisher.apply(plan) { progress in
+            try await publisher.apply(plan, progress: { progress in
                 if progress.transactions == committed { fault(double.faults) }
-            }
+            })
         }
         #expect(error?.transaction == committed + 1)
         #expect(error?.totalTransactions == plan.transactions.count)

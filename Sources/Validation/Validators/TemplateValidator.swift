@@ -53,7 +53,7 @@ struct TemplateValidator: ItemValidator {
                 findings.append(Self.undefinedKey.finding(at: at,
                     "\(reference.function) reads \(what), which this version does not define: consul-template would block forever; define it, or list it under 'external-keys' in kvctl.yaml"))
             } else {
-                let outcome = isPrefix ? "it will always render an empty list" : "the default will always be used"
+                let outcome = reference.isPrefix ? "it will always render an empty list" : "the default will always be used"
                 findings.append(Self.defaultedKey.finding(at: at, "\(reference.function) reads \(what), which this version does not define; \(outcome)"))
             }
         }
