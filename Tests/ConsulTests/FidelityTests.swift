@@ -118,6 +118,7 @@ import Testing
 
     @Test func theLockSessionIsBoundToAServerOfTheTargetDatacenter() async throws {
         try await withDouble(DoubleOptions(remoteDatacenters: ["dc2": ["dc2-server-1"]])) { double, _ throws in
+            double.clock.freeze()
             try await withClient(of: double, { $0.datacenter = "dc2" }) { consul throws in
                 let holder = LockHolder(holder: "ada@build-7", pid: 1, since: "2026-12-01T00:00:00Z", operation: "publish v1.0.0")
                 guard case .success(let lock) = try await consul.tryLock("kvctl/app/lock", as: holder) else {
@@ -219,6 +220,7 @@ import Testing
 
     @Test func aRenewalIsBoundedRetriesIncluded() async throws {
         try await withDouble { double, _ throws in
+            double.clock.freeze()
             try await withClient(of: double) { consul throws in
                 let session = try await consul.createSession(name: "slow", ttl: .seconds(15), lockDelay: .zero)
                 double.faults.delayResponses(by: .seconds(30))
@@ -233,6 +235,7 @@ import Testing
 
     @Test func oneFailedRenewalDoesNotLoseTheLockButATTLWithoutOneDoes() async throws {
         try await withDouble { double, _ throws in
+            double.clock.freeze()
             try await withClient(of: double, { $0.retry = RetryPolicy(maxAttempts: 1) }) { consul throws in
                 let session = try await consul.createSession(name: "kvctl publish", ttl: .seconds(15), lockDelay: .zero)
                 let lock = ConsulSessionLock(client: consul, key: "kvctl/app/lock", session: session, renewEvery: .milliseconds(20),
