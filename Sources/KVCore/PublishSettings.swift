@@ -1,5 +1,6 @@
-/// How big one `/v1/txn` request may be. Consul refuses more than 64 operations (the handler's
-/// `maxTxnOps` in the versions most installations run) and bodies over `txn_max_req_len` (512 KiB).
+/// How big one `/v1/txn` request may be. Consul refuses more operations than the handler's `maxTxnOps`,
+/// fixed in its code: 64 before Consul 1.14, 128 since (hashicorp/consul#14599); 64 suits both, and the
+/// setting may raise it. Bodies over `txn_max_req_len` (512 KiB) are refused too.
 public struct TransactionLimits: Sendable, Equatable {
     public var maxOperations = 64
     public var maxBytes = 512 * 1024

@@ -34,7 +34,30 @@ import Testing
               useTLS: false, description: "http://consul:8500"),
         .init(environment: ["CONSUL_HTTP_ADDR": ""], address: .tcp(host: "127.0.0.1", port: 8500), useTLS: false,
               description: "http://127.0.0.1:8500"),
+        // No port: the scheme's, as Go's HTTP client fills it in for the consul CLI's URL (hashicorp/consul
+        // api/api.go keeps the address as the URL host), so CONSUL_HTTP_SSL=true means 443.
+        .init(environment: ["CONSUL_HTTP_ADDR": "consul.example", "CONSUL_HTTP_SSL": "true"], address: .tcp(host: "consul.example", port: 443),
+              useTLS: true, description: "https://consul.example:443"),
+        .init(environment: ["CONSUL_HTTP_ADDR": "http://consul.example", "CONSUL_HTTP_SSL": "true"],
+              address: .tcp(host: "consul.example", port: 443), useTLS: true, description: "https://consul.example:443"),
+        .init(environment: ["CONSUL_HTTP_ADDR": "consul.example"], address: .tcp(host: "consul.example", port: 80), useTLS: false,
+              description: "http://consul.example:80"),
+        // A reverse proxy's path prefix (hashicorp/consul api/api.go: "separate out a reverse proxy prefix").
+        .init(environment: ["CONSUL_HTTP_ADDR": "https://gateway.example/consul/"], address: .tcp(host: "gateway.example", port: 443),
+              useTLS: true, description: "https://gateway.example:443/consul"),
     ]
+
+    /// The consul CLI uses CONSUL_TLS_SERVER_NAME as a host name, dropping a port (hashicorp/consul
+    /// api/api.go, SetupTLSConfig: `net.SplitHostPort` when the text has one).
+    @Test func theServerNameIsAHostName() throws {
+        for (text, expected) in [("consul.example:8501", "consul.example"), ("server.dc1.consul", "server.dc1.consul"), ("[::1]:8501", "::1")] {
+            let configuration = try ConsulConfiguration.fromEnvironment(["CONSUL_TLS_SERVER_NAME": text])
+            #expect(configuration.tls.serverName == expected)
+        }
+        #expect(throws: ConsulError.configuration("CONSUL_TLS_SERVER_NAME=https://consul.example must be a host name, not a URL")) {
+            try ConsulConfiguration.fromEnvironment(["CONSUL_TLS_SERVER_NAME": "https://consul.example"])
+        }
+    }
 
     @Test(arguments: addresses)
     func addressForms(_ example: AddressCase) throws {
@@ -49,7 +72,8 @@ import Testing
         ("ftp://consul:21", "unknown protocol scheme \"ftp\" in Consul address ftp://consul:21"),
         ("consul:http", "Consul address consul:http has an invalid port \"http\""),
         ("consul:70000", "Consul address consul:70000 has an invalid port \"70000\""),
-        ("http://consul:8500/v1", "Consul address http://consul:8500/v1 has a path; give scheme, host and port only"),
+        // Only the http and https forms separate a reverse proxy's path prefix (hashicorp/consul api/api.go).
+        ("consul:8500/v1", "Consul address consul:8500/v1 has a path; write it with http:// or https:// to reach Consul under a path prefix"),
         ("unix://relative.sock", "Consul address unix://relative.sock needs an absolute socket path: unix:///path/to.sock"),
         (":8500", "Consul address :8500 has no host"),
     ])

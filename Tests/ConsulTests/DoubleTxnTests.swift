@@ -67,8 +67,11 @@ import Testing
             #expect(reads.status == 200)
             #expect(reads.consulIndex == double.index)
             let results = ((reads.json as? [String: Any])?["Results"] as? [[String: Any]] ?? []).compactMap { $0["KV"] as? [String: Any] }
-            #expect(results.map { $0["Key"] as? String } == ["t/a", "t/b", "t/a"])
-            #expect(results.map { $0["Value"] as? String } == [base64("1"), base64("2"), nil])
+            // get-or-empty answers an absent key with the operation's own entry, no value and zero indexes
+            // (hashicorp/consul agent/consul/state/txn.go, `case api.KVGetOrEmpty`); check-index blanks the value.
+            #expect(results.map { $0["Key"] as? String } == ["t/a", "t/b", "absent", "t/a"])
+            #expect(results.map { $0["Value"] as? String } == [base64("1"), base64("2"), nil, nil])
+            #expect(results[2].uint("ModifyIndex") == 0 && results[2].uint("CreateIndex") == 0)
             #expect(double.index == index)
 
             let failing = try await raw.txn([

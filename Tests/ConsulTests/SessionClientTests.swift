@@ -8,6 +8,8 @@ import Testing
 @Suite struct SessionClientTests {
     @Test func aLockIsHeldReleasedAndLostWithItsSession() async throws {
         try await withDouble { double, _ throws in
+            // Only `advance` moves session time: on a loaded machine real seconds pass between two requests.
+            double.clock.freeze()
             try await withClient(of: double) { consul throws in
                 let first = try await consul.createSession(name: "kvctl publish", ttl: .seconds(15), lockDelay: .zero)
                 let second = try await consul.createSession(name: "other", ttl: .seconds(15), lockDelay: .zero)
@@ -28,6 +30,8 @@ import Testing
 
     @Test func aPublishLockWhoseSessionEndsIsLost() async throws {
         try await withDouble { double, _ throws in
+            // Only `advance` moves session time: on a loaded machine real seconds pass between two requests.
+            double.clock.freeze()
             try await withClient(of: double) { consul throws in
                 let session = try await consul.createSession(name: "kvctl publish", ttl: .seconds(15), lockDelay: .zero)
                 #expect(try await consul.acquire(key: "kvctl/app/lock", value: [], session: session))
@@ -44,6 +48,8 @@ import Testing
 
     @Test func theHolderIsNamedOnlyWhileASessionHoldsTheLock() async throws {
         try await withDouble { double, _ throws in
+            // Only `advance` moves session time: on a loaded machine real seconds pass between two requests.
+            double.clock.freeze()
             try await withClient(of: double) { consul throws in
                 let holder = LockHolder(holder: "ada@build-7", pid: 4711, since: "2026-11-25T10:00:00Z", operation: "publish v1.2.0")
                 #expect(try await consul.holder(of: "kvctl/app/lock") == nil)
@@ -61,6 +67,8 @@ import Testing
 
     @Test func anExpiredSessionCannotBeRenewed() async throws {
         try await withDouble { double, _ throws in
+            // Only `advance` moves session time: on a loaded machine real seconds pass between two requests.
+            double.clock.freeze()
             try await withClient(of: double) { consul throws in
                 let id = try await consul.createSession(name: "short", ttl: .seconds(10), behavior: .delete)
                 #expect(try await consul.acquire(key: "ephemeral", value: [1], session: id))
