@@ -83,6 +83,12 @@ public final class SpawnedProcess: @unchecked Sendable {
         DispatchQueue.global().async(group: reading) { self.outputBytes = readAll(stdoutFD) }
     }
 
+    /// Whether the process has ended; it stays to be reaped by `wait()`.
+    public var hasExited: Bool {
+        var info = siginfo_t()
+        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_signo == SIGCHLD
+    }
+
     /// Sends `signal` (SIGKILL unless told); `wait()` still reaps the process.
     public func kill(_ signal: Int32 = SIGKILL) {
         _ = Glibc.kill(pid, signal)

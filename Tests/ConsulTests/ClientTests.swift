@@ -5,6 +5,8 @@ import Publishing
 import Testing
 
 /// ConsulKit's `KVStore` against the double: reads, transactions and how Consul's answers become errors.
+/// The requests expected are the consul CLI's and the documented API's: `GET /v1/kv/PREFIX?recurse`,
+/// `PUT /v1/txn` (https://developer.hashicorp.com/consul/api-docs/kv, /txn), `?dc`, `?ns`, `?partition`.
 @Suite struct ClientTests {
     @Test func recursiveReadDecodesEntries() async throws {
         try await withDouble { double, _ throws in

@@ -2,7 +2,9 @@ import ConsulDouble
 import Foundation
 import Testing
 
-/// The double's KV endpoints against the contract's checklist, through a raw HTTP client.
+/// The double's KV endpoints against the contract's checklist, through a raw HTTP client. Expected
+/// answers are Consul's: https://developer.hashicorp.com/consul/api-docs/kv (indexes, `?recurse`,
+/// `?keys&separator`, `?raw`, `?flags`, `?cas`, `?dc`) and hashicorp/consul agent/kvs_endpoint.go.
 @Suite struct DoubleKVTests {
     @Test func indexesAreBookkeptPerKey() async throws {
         try await withDouble { double, raw throws in
@@ -39,6 +41,8 @@ import Testing
         }
     }
 
+    /// An empty value is JSON null in a listing, and X-Consul-Index is the highest ModifyIndex under
+    /// the prefix (agent/kvs_endpoint.go KVSGet; api-docs/kv "Read Key").
     @Test func recursiveReadIsSortedWithNullForEmptyValuesAndHighestIndex() async throws {
         try await withDouble { double, raw throws in
             double.seed(["app/b": "2", "app/a": "1", "other": "x"])
@@ -95,6 +99,7 @@ import Testing
         }
     }
 
+    /// The text is Consul's own (agent/kvs_endpoint.go KVSPut, StatusRequestEntityTooLarge).
     @Test func putOverTheValueLimitIs413() async throws {
         try await withDouble(DoubleOptions(maxValueSize: 10)) { double, raw throws in
             let response = try await raw.put("/v1/kv/big", String(repeating: "x", count: 11))
@@ -123,6 +128,7 @@ import Testing
         }
     }
 
+    /// "No path to datacenter" is Consul's structs.ErrNoDCPath (agent/structs/errors.go).
     @Test func otherDatacentersAreUnreachable() async throws {
         try await withDouble { double, raw throws in
             #expect(try await raw.get("/v1/kv/a?dc=dc1").status == 404)

@@ -3,6 +3,9 @@ import Foundation
 import Testing
 
 /// Sessions, locks and their invalidation in the double; TTLs lapse through the double's clock.
+/// Sessions and locks as https://developer.hashicorp.com/consul/api-docs/session and the KV API's
+/// `?acquire`/`?release` describe them: a TTL between 10s and 24h, invalidation within twice the TTL,
+/// `Behavior` release or delete, and a lock delay (15 s unless set) during which no one may acquire.
 @Suite struct DoubleSessionTests {
     @Test func acquireAndReleaseBookkeepTheLock() async throws {
         try await withDouble { double, raw throws in

@@ -2,7 +2,9 @@ import ConsulDouble
 import Foundation
 import Testing
 
-/// `/v1/txn` in the double: verbs, limits, rollback.
+/// `/v1/txn` in the double: verbs, limits, rollback, as https://developer.hashicorp.com/consul/api-docs/txn
+/// describes them (one index for all writes, blanked values in results, `Errors` with `OpIndex` and
+/// nothing applied when any operation fails) and hashicorp/consul agent/txn_endpoint.go words its 413s.
 @Suite struct DoubleTxnTests {
     @Test func writesShareOneIndexAndResultsBlankTheirValues() async throws {
         try await withDouble { double, raw throws in
@@ -120,6 +122,7 @@ import Testing
         }
     }
 
+    /// 64 is Consul's default `txn_max_ops` (maxTxnOps in agent/txn_endpoint.go, same text).
     @Test func tooManyOperationsIs413WithConsulsText() async throws {
         try await withDouble { double, raw throws in
             let operations = (0..<65).map { ["Verb": "set", "Key": "k\($0)", "Value": "v"] as [String: Any] }

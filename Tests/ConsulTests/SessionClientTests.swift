@@ -5,6 +5,8 @@ import Publishing
 import Testing
 
 /// ConsulKit's session and lock calls against the double.
+/// Consul's session locks (https://developer.hashicorp.com/consul/docs/dynamic-app-config/sessions):
+/// a lock is held while its session lives; a session past twice its TTL is gone.
 @Suite struct SessionClientTests {
     @Test func aLockIsHeldReleasedAndLostWithItsSession() async throws {
         try await withDouble { double, _ throws in

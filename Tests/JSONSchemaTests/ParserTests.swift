@@ -2,6 +2,8 @@ import Foundation
 import JSONSchema
 import Testing
 
+/// What is JSON is RFC 8259 (https://www.rfc-editor.org/rfc/rfc8259): no trailing commas, no control
+/// characters in strings, escapes as listed in §7, surrogate pairs for astral characters.
 struct ParserTests {
     func parse(_ text: String, positions: Bool = false) throws(JSONParseError) -> JSONDocument {
         try JSONParser.parse(Array(text.utf8), options: .init(recordPositions: positions))

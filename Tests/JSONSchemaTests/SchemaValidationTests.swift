@@ -2,6 +2,8 @@ import Foundation
 import JSONSchema
 import Testing
 
+/// Verdicts follow JSON Schema draft 2020-12 (https://json-schema.org/draft/2020-12/json-schema-validation,
+/// -core); the official suite (OfficialSuiteTests) is the outside judge, these pin kvctl's messages.
 struct SchemaValidationTests {
     func schema(_ text: String, options: ValidationOptions = .init()) throws -> Schema {
         try SchemaRegistry().compile(try JSONParser.parseValue(text), options: options)

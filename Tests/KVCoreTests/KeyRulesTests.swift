@@ -1,6 +1,9 @@
 import KVCore
 import Testing
 
+/// Refused keys are those Consul's HTTP API cannot round-trip: Go's net/http cleans request paths with
+/// `//`, `.` or `..` segments (golang/go src/net/http/server.go, cleanPath) and a leading or trailing
+/// `/` is folded into the `/v1/kv/` route; control characters are refused in keys (README, Manifests).
 @Suite struct KeyRulesCheck {
     @Test(arguments: ["a", "config/app/port", "a/.../b", ".hidden/x", "a/b.c/..d", "ключ/значение", "a b/c"])
     func acceptable(_ key: String) {

@@ -14,6 +14,10 @@ private func errors(_ loaded: LoadedTree) -> [Diagnostic] {
     loaded.diagnostics.filter { $0.severity == .error }
 }
 
+/// Quoting, escapes, block scalars and what is null follow YAML 1.2.2 (https://yaml.org/spec/1.2.2/:
+/// §7.3 flow scalars, §8.1 block scalars, §10.3.2 the core schema's null `~`/`null`/empty). Keeping the
+/// plain scalar's text (`1.10`, `0700`) rather than a parsed number is kvctl's documented rule: Consul
+/// stores bytes, and consumers such as consul-template read them as text.
 @Suite struct ScalarValues {
     @Test("a scalar keeps its source text", arguments: [
         ("1.10", "1.10"), ("0700", "0700"), ("yes", "yes"), ("'quoted: text'", "quoted: text"),
@@ -222,6 +226,8 @@ private func errors(_ loaded: LoadedTree) -> [Diagnostic] {
     }
 }
 
+/// `consul kv import` reads `[{"key", "flags", "value": base64}]` (hashicorp/consul
+/// command/kv/impexp/kvimpexp.go, Entry), and `consul kv export` writes it tab-indented, keys sorted.
 @Suite struct Export {
     @Test func consulImportFormat() throws {
         let loaded = try load(["kv/a.yaml": "config:\n  - key: b\n    value: \"x\\\"y\"\n  - key: a\n    value: hi\n"])

@@ -48,26 +48,33 @@ import TestSupport
         return values
     }
 
-    /// Kills a publish of `target` once its journal is in the store. The test then takes `store.lock`
-    /// (LocalStore's per-write lock), so the publisher is frozen between two transactions when it dies;
-    /// returns whether the journal was still there then (false: the publish finished first).
+    /// Kills a publish of `target` between two of its transactions. The test holds `store.lock`
+    /// (LocalStore's per-write lock) and lets go of it only for a moment at a time, so the publisher
+    /// advances a transaction or so per step and is frozen, waiting for the lock, whenever the test
+    /// looks; it dies as soon as its journal is there. Returns whether it was (false: it ended first).
     private func killPartWay(_ target: String) async throws -> Bool {
-        let publisher = try SpawnedProcess(kvctlBinary(), ["publish", target, "--yes", "--force"], in: fixture.url,
-                                           environment: environment, timeout: 120)
-        let journalLine = "\"key\":\"kvctl/settings/journal\""
-        let deadline = ContinuousClock.now + .seconds(120)
-        while !storeText().contains(journalLine) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(1))
-        }
         let lock = open(fixture.url.appendingPathComponent(".kvctl/store.lock").path, O_CREAT | O_RDWR, 0o644)
         try #require(lock >= 0)
         defer { close(lock) }
         try #require(flock(lock, LOCK_EX) == 0)
-        let interrupted = storeText().contains(journalLine)
+        let publisher = try SpawnedProcess(kvctlBinary(), ["publish", target, "--yes", "--force"], in: fixture.url,
+                                           environment: environment, timeout: 120)
+        let journalLine = "\"key\":\"kvctl/settings/journal\""
+        var interrupted = false
+        let ceiling = ContinuousClock.now + .seconds(100)
+        while !publisher.hasExited && ContinuousClock.now < ceiling {
+            if storeText().contains(journalLine) {
+                interrupted = true
+                break
+            }
+            flock(lock, LOCK_UN)
+            try await Task.sleep(for: .milliseconds(2))
+            flock(lock, LOCK_EX)
+        }
         publisher.kill()
         let killed = try await offPool { try publisher.wait() }
         flock(lock, LOCK_UN)
-        #expect(killed.status == 128 + SIGKILL || !interrupted, "\(killed.standardError)")
+        #expect(!interrupted || killed.status == 128 + SIGKILL, "\(killed.standardError)")
         return interrupted
     }
 

@@ -3,6 +3,9 @@ import KVCore
 import Publishing
 import Testing
 
+/// Plans use Consul's transaction verbs as https://developer.hashicorp.com/consul/api-docs/txn defines
+/// them: `cas` with index 0 creates only when absent, `cas`/`delete-cas` with an index change only that
+/// version; the ownership rules they enforce are kvctl's own (README, Publishing).
 @Suite struct Planning {
     let store = MemoryStore()
 
@@ -146,6 +149,9 @@ import Testing
     }
 }
 
+/// The limits are Consul's defaults: 64 operations a transaction (`txn_max_ops`; hashicorp/consul
+/// agent/txn_endpoint.go answers 413 "Transaction contains too many operations") and a 512 KiB body
+/// (`txn_max_req_len`, https://developer.hashicorp.com/consul/docs/agent/config/config-files#txn_max_req_len).
 @Suite struct Batching {
     let batcher = Batcher(limits: TransactionLimits())
 

@@ -2,6 +2,9 @@ import KVCore
 import Publishing
 import Testing
 
+/// The layout is kvctl's own and published in README ("Flags"); what makes it readable outside kvctl
+/// is that Consul stores Flags as an opaque uint64 (https://developer.hashicorp.com/consul/api-docs/kv,
+/// `flags`), which `consul kv get -detailed` and consul-template's `.Flags` show unchanged.
 @Suite struct VersionFlagsEncoding {
     @Test(arguments: ["0.0.0", "1.2.3", "65535.65535.65535", "12.0.7"])
     func releasesRoundTrip(_ text: String) throws {

@@ -1,6 +1,9 @@
 import KVCore
 import Testing
 
+/// Parsing and precedence are https://semver.org (2.0.0): §2 (no leading zeros), §9 (pre-release
+/// identifiers), §10 (build metadata ignored), §11 (precedence); the rejected strings fail the spec's
+/// own regular expression (semver.org, "Is there a suggested regular expression").
 @Suite struct SemanticVersions {
     private func version(_ text: String, prefix: String = "") throws -> SemanticVersion {
         try #require(SemanticVersion(text, prefix: prefix), "\(text) should parse")
@@ -92,9 +95,14 @@ import Testing
         #expect(throws: VersionRequestError.notNewer(try version("1.4.3"), latest: try version("1.5.0-rc.2"))) {
             try VersionRequest.exact(version("1.4.3")).resolve(after: tags)
         }
-        #expect(throws: VersionRequestError.self) { try VersionRequest.exact(version("1.5.0-rc.2+x")).resolve(after: tags) }
-        // "beta" sorts before "rc": 1.5.0-beta.1 would not be the newest.
-        #expect(throws: VersionRequestError.self) { try VersionRequest.level(.minor, preRelease: "beta").resolve(after: tags) }
+        // Build metadata does not count (semver.org §10), so this is 1.5.0-rc.2 again.
+        #expect(throws: VersionRequestError.notNewer(try version("1.5.0-rc.2+x"), latest: try version("1.5.0-rc.2"))) {
+            try VersionRequest.exact(version("1.5.0-rc.2+x")).resolve(after: tags)
+        }
+        // "beta" sorts before "rc" (semver.org §11.4.3, ASCII order): 1.5.0-beta.1 would not be the newest.
+        #expect(throws: VersionRequestError.notNewer(try version("1.5.0-beta.1"), latest: try version("1.5.0-rc.2"))) {
+            try VersionRequest.level(.minor, preRelease: "beta").resolve(after: tags)
+        }
         #expect(throws: VersionRequestError.invalidLabel("12")) { try VersionRequest.level(.minor, preRelease: "12").resolve(after: tags) }
         #expect(throws: VersionRequestError.invalidLabel("r.c")) { try VersionRequest.level(.minor, preRelease: "r.c").resolve(after: tags) }
     }

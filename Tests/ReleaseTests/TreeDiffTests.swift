@@ -60,6 +60,9 @@ private func tree(_ pairs: [String: String]) -> KVTree {
     }
 }
 
+/// Expected hunks are what GNU diffutils prints for the same inputs (`diff -u --label a --label b`, a
+/// real run), so `patch` and every reader of unified diffs take them. One deliberate difference: when
+/// neither side ends in a newline (most Consul values), GNU marks both; kvctl marks only a difference.
 @Suite struct UnifiedDiffs {
     @Test func oneLineValues() {
         #expect(UnifiedDiff.render(old: "8080", new: "8081", oldLabel: "a", newLabel: "b") == """
@@ -141,6 +144,8 @@ private func tree(_ pairs: [String: String]) -> KVTree {
     }
 }
 
+/// "abc", the 448-bit message and a million "a"s are FIPS 180-2's examples (Appendix B); the 55, 56
+/// and 64 byte inputs straddle the padding block boundary, with digests from coreutils `sha256sum`.
 @Suite struct Hashing {
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
