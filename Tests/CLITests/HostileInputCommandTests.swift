@@ -2,14 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 
-private func bomb(indent: String = "") -> String {
-    var lines = ["\(indent)l0: &l0 [" + Array(repeating: "\"lol\"", count: 9).joined(separator: ", ") + "]"]
-    for level in 1..<9 {
-        lines.append("\(indent)l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 9).joined(separator: ", ") + "]")
-    }
-    return lines.joined(separator: "\n") + "\n"
-}
-
 /// The hook must run the kvctl that installed it, wherever git looks for hooks.
 @Suite struct HookInstallation {
     let fixture: FixtureRepository
@@ -123,8 +115,8 @@ private func bomb(indent: String = "") -> String {
                 type: yaml
                 value: '{a: &a [x, x, x, x, x, x, x, x, x], b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a], c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b], d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c], e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d], f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e], g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]}'
             """)
-        try fixture.write("kv/bomb.yaml", bomb())
-        try fixture.write("kv/datasources.yaml", "apiVersion: 1\nbomb:\n" + bomb(indent: "  "))
+        try fixture.write("kv/bomb.yaml", aliasBomb())
+        try fixture.write("kv/datasources.yaml", "apiVersion: 1\nbomb:\n" + aliasBomb(indent: "  "))
         let result = try run(kvctlBinary(), ["validate", "--output", "json"], in: fixture.url, timeout: 120)
         #expect(result.status == 1)
         let report = try #require(JSONSerialization.jsonObject(with: Data(result.output)) as? [String: Any])

@@ -10,15 +10,6 @@ private func findings(_ loaded: LoadedTree) -> [String] {
     loaded.diagnostics.map { "\($0.location.file):\($0.location.line):\($0.location.column) \($0.severity.rawValue) \($0.rule)" }
 }
 
-/// "Billion laughs": `levels` anchors, each a list of `fanout` aliases to the one before.
-func aliasBomb(levels: Int = 9, fanout: Int = 9, indent: String = "") -> String {
-    var lines = ["\(indent)l0: &l0 [" + Array(repeating: "\"lol\"", count: fanout).joined(separator: ", ") + "]"]
-    for level in 1..<levels {
-        lines.append("\(indent)l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: fanout).joined(separator: ", ") + "]")
-    }
-    return lines.joined(separator: "\n") + "\n"
-}
-
 @Suite struct ClaimedManifests {
     /// The first top-level key is `config`, so the file is a manifest, and a broken one is an error.
     @Test("files that claim to be manifests", arguments: [
