@@ -62,6 +62,9 @@ public struct ManifestLoader {
                     case .failure(let problem):
                         diagnostics.append(LoaderRules.fileReference.finding(at: at,
                                                   "cannot read file '\(reference)' for key '\(entry.key)': \(problem)"))
+                    case .folder(let path):
+                        diagnostics.append(LoaderRules.fileReference.finding(at: at,
+                                                  "cannot read file '\(reference)' for key '\(entry.key)': '\(path)' is a folder; expected a file"))
                     case .file(let path, let links):
                         used.insert(path)
                         used.formUnion(links)
@@ -105,6 +108,10 @@ public struct ManifestLoader {
             return LoaderRules.symlinkUnread.finding(at: at,
                 "this manifest is a symlink (to '\(target)'); kvctl does not read manifests through symlinks, "
                     + "so none of its keys would be published; replace the link with the file")
+        case .folder(let target):
+            return LoaderRules.symlinkUnread.finding(at: at,
+                "this symlink leads to the folder '\(target)'; kvctl does not look for manifests through symlinks, "
+                    + "so nothing in it is published; move the folder here or replace the link with one")
         case .failure(let problem):
             return LoaderRules.symlinkUnread.finding(at: at,
                 "this symlink is not followed, so nothing it leads to is published: \(problem); "

@@ -4,6 +4,8 @@
 struct PathResolver {
     enum Outcome {
         case file(String, via: [String])
+        /// The path ends at a folder: never a value, but what a symlink under the root may lead to.
+        case folder(String)
         case failure(String)
     }
 
@@ -42,7 +44,7 @@ struct PathResolver {
             case nil:
                 return .failure("no file at '\(path)'" + (links.isEmpty ? "" : " (reached through symlink '\(links.last!)')"))
             case .directory?:
-                if pending.isEmpty { return .failure("'\(path)' is a folder; expected a file") }
+                if pending.isEmpty { return .folder(path) }
             case .submodule?:
                 return .failure("'\(path)' is a submodule; expected a file tracked by this repository")
             case .file?:

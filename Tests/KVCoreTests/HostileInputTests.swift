@@ -173,5 +173,7 @@ private func findings(_ loaded: LoadedTree) -> [String] {
                                      "kv/note.txt:1:0 warning orphan-file", "kv/out.yaml:1:0 error symlink-unread"])
         let out = try #require(loaded.diagnostics.last)
         #expect(out.message.contains("leads outside the repository"), "\(out.message)")
+        let folder = try #require(loaded.diagnostics.first)
+        #expect(folder.message.contains("leads to the folder 'shared'"), "\(folder.message)")
     }
 }
