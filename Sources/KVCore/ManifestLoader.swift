@@ -76,6 +76,8 @@ public struct ManifestLoader {
         }
 
         // A file that claims to be a manifest but is not a valid one is an error, unless a `file:` reads it as data.
+        // A link a `file:` went through was reported there if it failed.
+        used.formUnion(resolver.followed)
         let broken = claimed.filter { !used.contains($0.path) }
         diagnostics += broken.flatMap(\.diagnostics)
         used.formUnion(broken.map(\.path))

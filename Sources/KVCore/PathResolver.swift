@@ -11,6 +11,8 @@ struct PathResolver {
 
     let source: SourceTree
     private var kinds: [String: SourceKind?] = [:]
+    /// Every symlink followed so far, whether or not the path it was on resolved.
+    private(set) var followed: Set<String> = []
 
     init(source: SourceTree) {
         self.source = source
@@ -52,6 +54,7 @@ struct PathResolver {
                 return .file(path, via: links)
             case .symlink?:
                 links.append(path)
+                followed.insert(path)
                 if links.count > 40 { return .failure("too many levels of symlinks at '\(path)'") }
                 let target = String(decoding: try source.contents(of: path), as: UTF8.self)
                 if target.hasPrefix("/") {
