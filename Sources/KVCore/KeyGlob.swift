@@ -16,6 +16,9 @@ public struct KeyGlob: Sendable, Hashable, CustomStringConvertible {
         case segmentStar
         /// `**`: any run of bytes.
         case star
+        /// Before a `**/`: the whole of it may also match nothing, but only where it starts (once the star
+        /// has consumed a byte, the `/` must follow).
+        case skippable
     }
 
     public init(_ pattern: String) {
@@ -26,6 +29,7 @@ public struct KeyGlob: Sendable, Hashable, CustomStringConvertible {
         while index < bytes.count {
             switch bytes[index] {
             case Self.star where index + 1 < bytes.count && bytes[index + 1] == Self.star:
+                if index + 2 < bytes.count && bytes[index + 2] == Self.slash { tokens.append(.skippable) }
                 tokens.append(.star)
                 index += 2
                 continue
@@ -63,17 +67,17 @@ public struct KeyGlob: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Marks `state` and every state reachable from it without reading a byte: past a star (which
-    /// may match nothing) and past `**/` as a whole.
+    /// may match nothing) and, from the start of a `**/`, past all of it.
     private func add(_ state: Int, to states: inout [Bool]) {
         var state = state
         while !states[state] {
             states[state] = true
             guard state < tokens.count else { return }
             switch tokens[state] {
-            case .star:
-                if state + 1 < tokens.count, tokens[state + 1] == .byte(Self.slash) { add(state + 2, to: &states) }
+            case .skippable:
+                add(state + 3, to: &states)
                 state += 1
-            case .segmentStar: state += 1
+            case .star, .segmentStar: state += 1
             default: return
             }
         }

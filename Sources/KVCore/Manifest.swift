@@ -89,7 +89,7 @@ struct Manifest: Sendable, Equatable {
 
     /// Whether the first top-level key, as written, is `config` (plain or quoted), after a byte order
     /// mark, blank and comment lines, directives and a `---`: read from the text, because the YAML may not parse.
-    static func claimsToBeManifest(_ bytes: [UInt8]) -> Bool {
+    private static func claimsToBeManifest(_ bytes: [UInt8]) -> Bool {
         var text = bytes[...]
         if text.starts(with: [0xEF, 0xBB, 0xBF]) { text = text.dropFirst(3) }
         for line in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {

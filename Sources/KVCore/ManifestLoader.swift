@@ -62,6 +62,9 @@ public struct ManifestLoader {
                     case .failure(let problem):
                         diagnostics.append(LoaderRules.fileReference.finding(at: at,
                                                   "cannot read file '\(reference)' for key '\(entry.key)': \(problem)"))
+                    case .folder(let path):
+                        diagnostics.append(LoaderRules.fileReference.finding(at: at,
+                                                  "cannot read file '\(reference)' for key '\(entry.key)': '\(path)' is a folder; expected a file"))
                     case .file(let path, let links):
                         used.insert(path)
                         used.formUnion(links)
@@ -73,6 +76,8 @@ public struct ManifestLoader {
         }
 
         // A file that claims to be a manifest but is not a valid one is an error, unless a `file:` reads it as data.
+        // A link a `file:` went through was reported there if it failed.
+        used.formUnion(resolver.followed)
         let broken = claimed.filter { !used.contains($0.path) }
         diagnostics += broken.flatMap(\.diagnostics)
         used.formUnion(broken.map(\.path))
@@ -105,6 +110,10 @@ public struct ManifestLoader {
             return LoaderRules.symlinkUnread.finding(at: at,
                 "this manifest is a symlink (to '\(target)'); kvctl does not read manifests through symlinks, "
                     + "so none of its keys would be published; replace the link with the file")
+        case .folder(let target):
+            return LoaderRules.symlinkUnread.finding(at: at,
+                "this symlink leads to the folder '\(target)'; kvctl does not look for manifests through symlinks, "
+                    + "so nothing in it is published; move the folder here or replace the link with one")
         case .failure(let problem):
             return LoaderRules.symlinkUnread.finding(at: at,
                 "this symlink is not followed, so nothing it leads to is published: \(problem); "

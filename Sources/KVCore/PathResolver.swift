@@ -4,11 +4,15 @@
 struct PathResolver {
     enum Outcome {
         case file(String, via: [String])
+        /// The path ends at a folder: never a value, but what a symlink under the root may lead to.
+        case folder(String)
         case failure(String)
     }
 
     let source: SourceTree
     private var kinds: [String: SourceKind?] = [:]
+    /// Every symlink followed so far, whether or not the path it was on resolved.
+    private(set) var followed: Set<String> = []
 
     init(source: SourceTree) {
         self.source = source
@@ -42,7 +46,7 @@ struct PathResolver {
             case nil:
                 return .failure("no file at '\(path)'" + (links.isEmpty ? "" : " (reached through symlink '\(links.last!)')"))
             case .directory?:
-                if pending.isEmpty { return .failure("'\(path)' is a folder; expected a file") }
+                if pending.isEmpty { return .folder(path) }
             case .submodule?:
                 return .failure("'\(path)' is a submodule; expected a file tracked by this repository")
             case .file?:
@@ -50,6 +54,7 @@ struct PathResolver {
                 return .file(path, via: links)
             case .symlink?:
                 links.append(path)
+                followed.insert(path)
                 if links.count > 40 { return .failure("too many levels of symlinks at '\(path)'") }
                 let target = String(decoding: try source.contents(of: path), as: UTF8.self)
                 if target.hasPrefix("/") {

@@ -102,7 +102,7 @@ struct PlainManifestScanner {
         fields = [:]
     }
 
-    /// `name: value`, the name a plain word. A repeated name is a YAML error for the whole file: Yams reports it.
+    /// `name: value`, the name a plain word. A repeated name is left to the Yams path, which reports it at the repeat.
     private mutating func readField(at start: Int, lineStart: Int, contentEnd: Int, line: Int) -> Bool {
         guard bytes[start].isLetter else { return false }
         var end = start

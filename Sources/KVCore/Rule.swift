@@ -42,9 +42,10 @@ public enum LoaderRules {
                                                    + "and a misspelt field would publish a different key or value than the one reviewed")
     public static let keyInvalid = Rule("key-invalid", .error, "A key has a leading or trailing '/', an empty, '.' or '..' segment, or a control character.",
                                         rationale: "Consul's HTTP routers clean such paths, so the key written would not be the key read.",
-                                        consumer: "Consul serves /v1/kv/<key> through Go's http.ServeMux, which cleans '//', '.' and '..' "
-                                            + "and redirects (golang/go src/net/http/server.go cleanPath), and its KV endpoint strips the "
-                                            + "leading '/' (hashicorp/consul agent/kvs_endpoint.go KVSEndpoint): the key read is not the key written")
+                                        consumer: "Consul takes the key from the URL path (hashicorp/consul agent/kvs_endpoint.go "
+                                            + "KVSEndpoint: strings.TrimPrefix(req.URL.Path, \"/v1/kv/\")), after Go's http.ServeMux has "
+                                            + "cleaned '//', '.' and '..' with a redirect (golang/go src/net/http/server.go cleanPath), and "
+                                            + "recent versions answer 400 to '../': the key read is not the key written")
     public static let keyDuplicate = Rule("key-duplicate", .error, "The same key is defined twice.",
                                           rationale: "Which definition wins would depend on file order; one key must have one source.",
                                           consumer: "release integrity: a Consul key holds one value, so a version defining two would be "

@@ -90,6 +90,8 @@ public enum YAMLDocument {
             return "invalid YAML: \(problem)\(where_)"
         }
         switch error {
+        case let .scanner(_, _, mark, _) where indentsWithTab(text, line: mark.line, column: mark.column):
+            return located(mark.line, mark.column, "invalid YAML: a tab indents this line; YAML forbids tabs for indentation, indent with spaces")
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
             return located(mark.line, mark.column, sentence(context, problem))
@@ -103,6 +105,21 @@ public enum YAMLDocument {
             return located(1, 1, "invalid YAML: \(error)")
         }
     }
+}
+
+/// Whether the character at a 1-based line and column (in Unicode scalars) is a tab with only blanks
+/// before it on its line: libyaml stops there with "found character that cannot start any token".
+private func indentsWithTab(_ text: String, line: Int, column: Int) -> Bool {
+    guard line >= 1, column >= 1 else { return false }
+    let scalars = text.unicodeScalars
+    var start = scalars.startIndex, current = 1
+    while current < line {
+        guard let newline = scalars[start...].firstIndex(of: "\n") else { return false }
+        start = scalars.index(after: newline)
+        current += 1
+    }
+    let prefix = scalars[start...].prefix(column)
+    return prefix.count == column && prefix.last == "\t" && prefix.dropLast().allSatisfy { $0 == " " || $0 == "\t" }
 }
 
 /// 1-based line and column (in Unicode scalars) of a byte offset.

@@ -9,8 +9,9 @@ import CYaml
 /// that work before any of it starts. go-yaml refuses "excessive aliasing" the same way
 /// (go-yaml/yaml decode.go, `allowedAliasRatio`), and it is what Grafana and most Go consumers parse with.
 struct YAMLEvents {
-    /// How many nodes aliases may add to a document in total, beyond the nodes written out.
-    static let aliasNodeLimit = 100_000
+    /// How many nodes aliases may add to a document in total, beyond the nodes written out: go-yaml's
+    /// ceiling, which allows alias-driven decodes up to a ratio that never lets them pass about 400,000.
+    static let aliasNodeLimit = 400_000
 
     struct Position: Equatable {
         let line: Int

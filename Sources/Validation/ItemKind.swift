@@ -50,6 +50,13 @@ struct Classification {
         case nil where isYAML: document = Document.yaml(entry.value, file: file)
         case nil: document = nil
         }
+        // An inline value has no file of its own: its findings point at the manifest entry, naming the
+        // place inside the value.
+        if entry.origin.file == nil, case .failure(var problem)? = document {
+            problem.message = "in the value (its line \(problem.location.line), column \(problem.location.column)): \(problem.message)"
+            problem.location = entry.origin.location
+            document = .failure(problem)
+        }
         if let declaredKind {
             kind = declaredKind
         } else if entry.origin.file == nil {
