@@ -168,10 +168,9 @@ enum BuiltinSchemas {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://kvctl.example.com/schemas/grafana/datasources.schema.json",
   "title": "Grafana datasource provisioning file",
-  "description": "A file Grafana reads from provisioning/datasources/ (apiVersion 1). Secrets may only appear as environment or file interpolation ($VAR, ${VAR}, $__env{VAR}, $__file{path}, $__vault{...}). Uniqueness of names per org and at most one isDefault per org are left to kvctl.",
+  "description": "A file Grafana reads from provisioning/datasources/ (apiVersion 1). Secrets may only appear as environment or file interpolation ($VAR, ${VAR}, $__env{VAR}, $__file{path}, $__vault{...}). Unknown fields are ignored, as Grafana's YAML decoding does. Uniqueness of uids and names per org and at most one isDefault per org are left to kvctl.",
   "type": "object",
   "required": ["apiVersion"],
-  "additionalProperties": false,
   "properties": {
     "apiVersion": {
       "title": "apiVersion",
@@ -192,7 +191,6 @@ enum BuiltinSchemas {
       "items": {
         "type": "object",
         "required": ["name"],
-        "additionalProperties": false,
         "properties": {
           "name": { "type": "string", "minLength": 1 },
           "orgId": { "$ref": "#/$defs/orgId" }
@@ -237,9 +235,8 @@ enum BuiltinSchemas {
         },
         "uid": {
           "title": "uid",
-          "description": "Stable id dashboards reference as {\"type\", \"uid\"}: up to 40 characters of [A-Za-z0-9_-].",
-          "type": "string",
-          "pattern": "^[A-Za-z0-9_-]{1,40}$"
+          "description": "Stable id dashboards reference as {\"type\", \"uid\"}: best up to 40 characters of [A-Za-z0-9_-]; Grafana only logs a deprecation for others (grafana/grafana pkg/services/datasources/service/store.go, logDeprecatedInvalidDsUid).",
+          "type": "string"
         },
         "access": {
           "title": "access",

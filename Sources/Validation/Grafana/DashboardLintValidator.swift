@@ -15,7 +15,8 @@ struct DashboardLintValidator: ItemValidator {
     static let uidMissing = Rule("grafana-uid-missing", .warning, "A dashboard has no uid (absent, null, blank or not a string).",
                                  rationale: "Grafana invents one on provisioning, so the dashboard's links differ between environments.")
     static let gridLimit = Rule("grafana-gridpos-limit", .error, "A gridPos field is an integer beyond ±(2^53 − 1).",
-                                rationale: "kvctl cannot check such a layout exactly (nor can Grafana's browser code, which counts in JavaScript numbers); it fails closed instead of guessing.")
+                                rationale: "kvctl cannot check such a layout exactly (nor can Grafana's browser code, which counts in JavaScript numbers); it fails closed instead of guessing.",
+                                consumer: "Not a refusal by Grafana but kvctl's own limit, failing closed: Grafana lays panels out in the browser with JavaScript numbers, exact only up to Number.MAX_SAFE_INTEGER (https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Number/MAX_SAFE_INTEGER)")
     static let truncated = Rule("grafana-findings-truncated", .warning, "One dashboard has more findings of one rule than kvctl lists.",
                                 rationale: "Thousands of identical findings hide everything else in the report; the count of those left out is reported instead.")
 
