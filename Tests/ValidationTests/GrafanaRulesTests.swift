@@ -55,6 +55,9 @@ private func errors(_ result: [Diagnostic]) -> [Diagnostic] { result.filter { $0
         let legacy = #"{"uid": "old", "title": "Old", "schemaVersion": 14, "rows": [{"panels": [{"id": 1, "type": "graph", "span": 6, "datasource": "Prometheus"}, {"id": 1, "type": "graph", "span": 6, "datasource": "Graphite"}]}]}"#
         let wrapped = #"{"dashboard": \#(dashboard(uid: "new", title: "New", panels: [panel(1)])), "overwrite": true}"#
         let result = try findings(["legacy.json": legacy, "wrapped.json": wrapped])
+        // Legacy rows' panels share one id space (DashboardMigrator flattens rows into panels; ids are then made
+        // unique by DashboardModel.ensurePanelsHaveUniqueIds, grafana/grafana public/app/features/dashboard/state/),
+        // and a legacy name string is looked up like any reference (public/app/features/plugins/datasource_srv.ts).
         #expect(result.map(\.rule) == ["grafana-panel-id-unique", "grafana-datasource-exists"], "\(result)")
         #expect(result.last?.message.contains("'Graphite'") == true)
     }
@@ -119,13 +122,17 @@ private func errors(_ result: [Diagnostic]) -> [Diagnostic] { result.filter { $0
     }
 
     @Test func valueOverConsulsLimitIsAnError() throws {
-        // Consul refuses values over kv_max_value_size (512 KiB by default).
+        // Consul refuses values over kv_max_value_size, 512 KiB by default:
+        // https://developer.hashicorp.com/consul/docs/agent/config/config-files#kv_max_value_size
         let panels = (1...2_500).map { panel($0, y: $0 * 8, targets: #"[{"refId": "A", "expr": "\#(String(repeating: "x", count: 200))"}]"#) }
         let result = try findings(["big.json": dashboard(panels: panels)])
         #expect(result.map(\.rule) == ["value-too-large"], "\(result)")
     }
 
     @Test func layoutAndIdProblemsAreWarnings() throws {
+        // The grid is 24 columns wide (gridPos in Grafana's "JSON model" page,
+        // https://grafana.com/docs/grafana/latest/dashboards/build-dashboards/view-dashboard-json-model/); Grafana renumbers
+        // repeated ids (DashboardModel.ensurePanelsHaveUniqueIds) and reflows overlaps, so none of this stops it serving.
         let text = dashboard(uid: "layout", panels: [panel(1), panel(1, x: 6), panel(3, x: 20, y: 20, w: 8)])
         let result = try findings(["a.json": text])
         #expect(result.map(\.rule) == ["grafana-panel-id-unique", "grafana-panel-overlap", "grafana-gridpos-bounds"], "\(result)")
@@ -137,6 +144,8 @@ private func errors(_ result: [Diagnostic]) -> [Diagnostic] { result.filter { $0
     }
 
     @Test func nestedRowPanelsShareTheIdSpace() throws {
+        // ensurePanelsHaveUniqueIds walks the children of collapsed rows too (DashboardModel.panelIterator,
+        // grafana/grafana public/app/features/dashboard/state/DashboardModel.ts).
         let row = #"{"id": 9, "type": "row", "collapsed": true, "gridPos": {"x": 0, "y": 8, "w": 24, "h": 1}, "panels": [\#(panel(1))]}"#
         let result = try findings(["a.json": dashboard(panels: [panel(1), row])])
         #expect(result.map(\.rule) == ["grafana-panel-id-unique"])
