@@ -108,7 +108,7 @@ enum BuiltinSchemas {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://kvctl.example.com/schemas/grafana/dashboard.schema.json",
   "title": "Grafana dashboard",
-  "description": "A Grafana dashboard JSON file: either the bare dashboard (what file provisioning reads) or the HTTP API's wrapped form {\"dashboard\": {...}, \"folderUid\": ..., \"overwrite\": ...}. Covers both the legacy `rows` layout (schemaVersion < 16) and the `panels` + `gridPos` layout. Open to unknown fields, since panels and queries carry plugin-specific settings. Left to kvctl: x + w <= 24, overlapping panels, unique panel ids and refIds, datasource references resolving.",
+  "description": "A Grafana dashboard JSON file: either the bare dashboard (what file provisioning reads) or the HTTP API's wrapped form {\"dashboard\": {...}, \"folderUid\": ..., \"overwrite\": ...}. Only what Grafana refuses is a constraint here: a dashboard needs a non-blank string title (grafana/grafana pkg/services/dashboards/service/dashboard_service.go, BuildSaveDashboardCommand: ErrDashboardTitleEmpty after strings.TrimSpace), and the API's wrapper fields must have the types its request binding decodes. Everything else Grafana reads leniently (simplejson's MustString/MustInt fall back to defaults, the frontend's DashboardModel migrates old layouts and renumbers panels), so the fields below are documented, not constrained. Left to kvctl: the uid's length and characters, unique uids and titles, datasource references, and layout and id hygiene as warnings.",
   "type": "object",
   "if": {
     "required": ["dashboard"]
@@ -118,319 +118,47 @@ enum BuiltinSchemas {
   "$defs": {
     "wrapped": {
       "title": "wrapped dashboard (HTTP API form)",
-      "description": "{\"dashboard\": {...}, \"folderUid\": \"...\", \"overwrite\": true}.",
+      "description": "{\"dashboard\": {...}, \"folderUid\": \"...\", \"overwrite\": true}, the body of POST /api/dashboards/db (grafana/grafana pkg/services/dashboards/models.go, SaveDashboardCommand); unknown fields are ignored by Go's JSON decoding, mistyped known ones are a 400.",
       "type": "object",
       "required": ["dashboard"],
-      "additionalProperties": false,
       "properties": {
         "dashboard": { "$ref": "#/$defs/dashboard" },
         "folderUid": {
           "title": "folderUid",
           "description": "The folder to save the dashboard in.",
-          "type": "string",
-          "pattern": "^[A-Za-z0-9_-]{1,40}$"
+          "type": "string"
         },
         "folderId": { "description": "Deprecated: use folderUid.", "type": "integer" },
         "overwrite": { "type": "boolean" },
-        "message": { "description": "Version history message.", "type": "string" },
-        "inputs": { "type": "array" }
+        "message": { "description": "Version history message.", "type": "string" }
       }
     },
     "dashboard": {
       "title": "dashboard",
       "type": "object",
       "required": ["title"],
-      "additionalProperties": true,
       "properties": {
         "title": {
           "title": "dashboard title",
-          "description": "Required and non-empty.",
+          "description": "Required: Grafana trims it and refuses an empty one ('Dashboard title cannot be empty').",
           "type": "string",
-          "minLength": 1,
           "pattern": "\\S"
         },
         "uid": {
           "title": "dashboard uid",
-          "description": "Up to 40 characters of [A-Za-z0-9_-]. Without a uid Grafana invents one and links break between environments.",
-          "type": "string",
-          "pattern": "^[A-Za-z0-9_-]{1,40}$"
+          "description": "Up to 40 characters of [A-Za-z0-9_-] after trimming (checked by kvctl, rule grafana-uid-format). Absent, null, blank or not a string, Grafana invents one and links break between environments (warning grafana-uid-missing)."
         },
-        "id": {
-          "title": "database id",
-          "description": "Should be null or absent in files.",
-          "type": ["integer", "null"]
-        },
-        "schemaVersion": {
-          "title": "schemaVersion",
-          "description": "Below 16: `rows` layout; 16 and up: `panels` with `gridPos`.",
-          "type": "integer",
-          "minimum": 0
-        },
-        "version": { "type": "integer", "minimum": 0 },
-        "description": { "type": "string" },
-        "panels": {
-          "title": "panels",
-          "description": "Top-level panels (schemaVersion >= 16).",
-          "type": "array",
-          "items": { "$ref": "#/$defs/panel" }
-        },
-        "rows": {
-          "title": "rows",
-          "description": "Legacy layout (schemaVersion < 16).",
-          "type": "array",
-          "items": { "$ref": "#/$defs/legacyRow" }
-        },
-        "templating": {
-          "title": "templating",
-          "type": "object",
-          "properties": {
-            "list": {
-              "type": "array",
-              "items": { "$ref": "#/$defs/variable" }
-            }
-          }
-        },
-        "annotations": {
-          "title": "annotations",
-          "type": "object",
-          "properties": {
-            "list": {
-              "type": "array",
-              "items": {
-                "type": "object",
-                "properties": {
-                  "name": { "type": "string" },
-                  "builtIn": { "type": "integer" },
-                  "datasource": { "$ref": "#/$defs/datasourceRef" },
-                  "enable": { "type": "boolean" }
-                }
-              }
-            }
-          }
-        },
-        "time": {
-          "title": "time range",
-          "description": "Default time range, e.g. {\"from\": \"now-6h\", \"to\": \"now\"}.",
-          "type": "object",
-          "required": ["from", "to"],
-          "properties": {
-            "from": { "type": "string", "minLength": 1 },
-            "to": { "type": "string", "minLength": 1 }
-          }
-        },
-        "refresh": {
-          "title": "auto-refresh",
-          "description": "An interval string such as \"30s\", \"\" or false for no auto-refresh.",
-          "anyOf": [
-            { "type": "string" },
-            { "const": false }
-          ]
-        },
-        "tags": { "type": "array", "items": { "type": "string" } },
-        "links": { "type": "array", "items": { "type": "object" } },
-        "timezone": { "type": "string" },
-        "editable": { "type": "boolean" },
-        "graphTooltip": {
-          "title": "graphTooltip",
-          "description": "0 default, 1 shared crosshair, 2 shared tooltip.",
-          "enum": [0, 1, 2]
-        },
-        "timepicker": { "type": "object" },
-        "fiscalYearStartMonth": { "type": "integer", "minimum": 0, "maximum": 11 },
-        "liveNow": { "type": "boolean" },
-        "weekStart": { "type": "string" },
-        "gnetId": { "type": ["integer", "string", "null"] },
-        "__inputs": { "type": "array" },
-        "__requires": { "type": "array" }
+        "id": { "title": "database id", "description": "Should be null or absent in files; provisioning resets it." },
+        "schemaVersion": { "title": "schemaVersion", "description": "Below 16: `rows` layout; 16 and up: `panels` with `gridPos`. Grafana migrates old versions on load." },
+        "version": { "description": "Edit counter." },
+        "panels": { "title": "panels", "description": "Top-level panels (schemaVersion >= 16): `type`, `id` (renumbered by Grafana when repeated), `gridPos` {x, y, w, h} on a 24-column grid, `datasource`, `targets` (each with a `refId` Grafana fills in when missing)." },
+        "rows": { "title": "rows", "description": "Legacy layout (schemaVersion < 16): rows of panels sized by `span`." },
+        "templating": { "title": "templating", "description": "{\"list\": [variable...]}; variables are referenced as $name, ${name} or [[name]]." },
+        "annotations": { "title": "annotations", "description": "{\"list\": [...]}; the built-in one has \"builtIn\": 1." },
+        "time": { "title": "time range", "description": "Default time range, e.g. {\"from\": \"now-6h\", \"to\": \"now\"}." },
+        "refresh": { "title": "auto-refresh", "description": "An interval string such as \"30s\", \"\" or false for no auto-refresh." },
+        "__inputs": { "description": "Export placeholders such as ${DS_PROMETHEUS}; only the UI's import dialog fills them in (warning grafana-input-placeholder)." }
       }
-    },
-    "datasourceRef": {
-      "title": "datasource reference",
-      "description": "null (the default datasource), a name string (old dashboards; also built-ins like \"-- Grafana --\" and variables like \"$ds\"), or {\"type\", \"uid\"}.",
-      "anyOf": [
-        { "type": "null" },
-        { "type": "string" },
-        {
-          "type": "object",
-          "minProperties": 1,
-          "properties": {
-            "type": { "type": "string" },
-            "uid": { "type": "string" }
-          }
-        }
-      ]
-    },
-    "gridPos": {
-      "title": "gridPos",
-      "description": "Position on the 24-column grid: h >= 1, w 1-24, x 0-23, y >= 0 (x + w <= 24 is checked by kvctl).",
-      "type": "object",
-      "required": ["h", "w", "x", "y"],
-      "additionalProperties": false,
-      "properties": {
-        "h": { "type": "integer", "minimum": 1 },
-        "w": { "type": "integer", "minimum": 1, "maximum": 24 },
-        "x": { "type": "integer", "minimum": 0, "maximum": 23 },
-        "y": { "type": "integer", "minimum": 0 },
-        "static": { "type": "boolean" }
-      }
-    },
-    "target": {
-      "title": "query",
-      "description": "A panel query; refId (unique within the panel) names it.",
-      "type": "object",
-      "required": ["refId"],
-      "properties": {
-        "refId": { "type": "string", "minLength": 1 },
-        "datasource": { "$ref": "#/$defs/datasourceRef" },
-        "hide": { "type": "boolean" }
-      }
-    },
-    "panel": {
-      "title": "panel",
-      "description": "A panel (timeseries, stat, graph, ...) or a row panel. Row panels carry their children in `panels` while collapsed.",
-      "type": "object",
-      "required": ["type"],
-      "properties": {
-        "id": {
-          "title": "panel id",
-          "description": "Unique within the dashboard, including panels nested in rows.",
-          "type": "integer",
-          "minimum": 0
-        },
-        "type": {
-          "title": "panel type",
-          "description": "Plugin id: graph, timeseries, stat, singlestat, gauge, table, text, row, ...",
-          "type": "string",
-          "minLength": 1
-        },
-        "title": { "type": "string" },
-        "description": { "type": "string" },
-        "gridPos": { "$ref": "#/$defs/gridPos" },
-        "span": {
-          "title": "span",
-          "description": "Legacy width in twelfths of a row (1-12).",
-          "type": "number",
-          "minimum": 1,
-          "maximum": 12
-        },
-        "datasource": { "$ref": "#/$defs/datasourceRef" },
-        "targets": {
-          "type": "array",
-          "items": { "$ref": "#/$defs/target" }
-        },
-        "fieldConfig": {
-          "type": "object",
-          "properties": {
-            "defaults": { "type": "object" },
-            "overrides": { "type": "array" }
-          }
-        },
-        "options": { "type": "object" },
-        "transformations": { "type": "array", "items": { "type": "object", "required": ["id"] } },
-        "collapsed": { "type": "boolean" },
-        "panels": {
-          "title": "nested panels",
-          "description": "Only row panels have nested panels.",
-          "type": "array",
-          "items": { "$ref": "#/$defs/panel" }
-        },
-        "repeat": { "type": ["string", "null"] },
-        "repeatDirection": { "enum": ["h", "v"] },
-        "maxPerRow": { "type": "integer", "minimum": 1 }
-      },
-      "allOf": [
-        {
-          "if": {
-            "properties": { "type": { "const": "row" } },
-            "required": ["type"]
-          },
-          "then": {
-            "title": "row panel",
-            "description": "A row panel spans the full width and has no queries.",
-            "properties": {
-              "gridPos": {
-                "properties": {
-                  "w": { "const": 24 },
-                  "x": { "const": 0 }
-                }
-              }
-            }
-          },
-          "else": {
-            "title": "non-row panel",
-            "description": "Only row panels may contain panels.",
-            "not": { "required": ["panels"] }
-          }
-        }
-      ]
-    },
-    "legacyRow": {
-      "title": "legacy row",
-      "description": "A row of the schemaVersion < 16 layout: panels sized by span, a height, a title, collapse.",
-      "type": "object",
-      "required": ["panels"],
-      "properties": {
-        "panels": {
-          "type": "array",
-          "items": {
-            "$ref": "#/$defs/panel"
-          }
-        },
-        "height": {
-          "title": "row height",
-          "description": "Pixels, as a number or a string like \"250px\".",
-          "anyOf": [
-            { "type": "integer", "minimum": 1 },
-            { "type": "string", "pattern": "^[0-9]+(px)?$" }
-          ]
-        },
-        "title": { "type": "string" },
-        "collapse": { "type": "boolean" },
-        "showTitle": { "type": "boolean" },
-        "repeat": { "type": ["string", "null"] }
-      }
-    },
-    "variable": {
-      "title": "template variable",
-      "description": "A templating.list entry; referenced as $name, ${name} or [[name]].",
-      "type": "object",
-      "required": ["name", "type"],
-      "properties": {
-        "name": {
-          "title": "variable name",
-          "type": "string",
-          "pattern": "^[A-Za-z0-9_]+$"
-        },
-        "type": {
-          "title": "variable type",
-          "enum": ["query", "custom", "constant", "datasource", "interval", "textbox", "adhoc", "groupby", "system"]
-        },
-        "label": { "type": ["string", "null"] },
-        "datasource": { "$ref": "#/$defs/datasourceRef" },
-        "query": {
-          "description": "A string, or an object for query variables of newer plugins."
-        },
-        "hide": { "enum": [0, 1, 2] },
-        "multi": { "type": "boolean" },
-        "includeAll": { "type": "boolean" },
-        "refresh": { "type": ["integer", "boolean"] },
-        "options": { "type": "array" },
-        "current": { "type": "object" }
-      },
-      "allOf": [
-        {
-          "if": {
-            "properties": { "type": { "const": "datasource" } },
-            "required": ["type"]
-          },
-          "then": {
-            "title": "datasource variable",
-            "description": "A datasource variable's query is the plugin type id (e.g. prometheus).",
-            "required": ["query"],
-            "properties": { "query": { "type": "string", "minLength": 1 } }
-          }
-        }
-      ]
     }
   }
 }
@@ -440,10 +168,9 @@ enum BuiltinSchemas {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://kvctl.example.com/schemas/grafana/datasources.schema.json",
   "title": "Grafana datasource provisioning file",
-  "description": "A file Grafana reads from provisioning/datasources/ (apiVersion 1). Secrets may only appear as environment or file interpolation ($VAR, ${VAR}, $__env{VAR}, $__file{path}, $__vault{...}). Uniqueness of names per org and at most one isDefault per org are left to kvctl.",
+  "description": "A file Grafana reads from provisioning/datasources/ (apiVersion 1). Secrets may only appear as environment or file interpolation ($VAR, ${VAR}, $__env{VAR}, $__file{path}, $__vault{...}). Unknown fields are ignored, as Grafana's YAML decoding does. Uniqueness of uids and names per org and at most one isDefault per org are left to kvctl.",
   "type": "object",
   "required": ["apiVersion"],
-  "additionalProperties": false,
   "properties": {
     "apiVersion": {
       "title": "apiVersion",
@@ -464,7 +191,6 @@ enum BuiltinSchemas {
       "items": {
         "type": "object",
         "required": ["name"],
-        "additionalProperties": false,
         "properties": {
           "name": { "type": "string", "minLength": 1 },
           "orgId": { "$ref": "#/$defs/orgId" }
@@ -509,9 +235,8 @@ enum BuiltinSchemas {
         },
         "uid": {
           "title": "uid",
-          "description": "Stable id dashboards reference as {\"type\", \"uid\"}: up to 40 characters of [A-Za-z0-9_-].",
-          "type": "string",
-          "pattern": "^[A-Za-z0-9_-]{1,40}$"
+          "description": "Stable id dashboards reference as {\"type\", \"uid\"}: best up to 40 characters of [A-Za-z0-9_-]; Grafana only logs a deprecation for others (grafana/grafana pkg/services/datasources/service/store.go, logDeprecatedInvalidDsUid).",
+          "type": "string"
         },
         "access": {
           "title": "access",

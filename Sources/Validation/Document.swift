@@ -22,17 +22,28 @@ public struct Document: Sendable {
 
     /// Where the value at `pointer` was written, or the nearest enclosing value's position.
     public func location(of pointer: String) -> SourceLocation {
+        locations(of: [pointer])[0]
+    }
+
+    /// The locations of many pointers at the cost of one: a JSON value is parsed again for its
+    /// positions once per call, so a finding per panel must not mean a parse per panel.
+    public func locations(of pointers: [String]) -> [SourceLocation] {
         switch locator {
         case let .json(file, bytes):
+            guard !pointers.isEmpty else { return [] }
             let positions = try? JSONParser.parse(bytes, options: .init(recordPositions: true)).positions
-            let found = positions?.nearestLocation(of: pointer)
-            return SourceLocation(file: file, line: found?.line ?? 1, column: found?.column ?? 1)
+            return pointers.map { pointer in
+                let found = positions?.nearestLocation(of: pointer)
+                return SourceLocation(file: file, line: found?.line ?? 1, column: found?.column ?? 1)
+            }
         case let .yaml(file, marks):
-            var probe = pointer
-            while marks[probe] == nil, let slash = probe.lastIndex(of: "/") { probe = String(probe[..<slash]) }
-            return marks[probe] ?? SourceLocation(file: file, line: 1, column: 1)
+            return pointers.map { pointer in
+                var probe = pointer
+                while marks[probe] == nil, let slash = probe.lastIndex(of: "/") { probe = String(probe[..<slash]) }
+                return marks[probe] ?? SourceLocation(file: file, line: 1, column: 1)
+            }
         case .fixed(let location):
-            return location
+            return pointers.map { _ in location }
         }
     }
 

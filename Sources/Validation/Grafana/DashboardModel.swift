@@ -1,3 +1,4 @@
+import Foundation
 import JSONSchema
 
 /// The parts of a Grafana dashboard the lint rules look at, each with its JSON Pointer.
@@ -11,11 +12,23 @@ struct DashboardModel {
         let nested: Bool
     }
 
+    /// A gridPos whose four fields are integers within `Grid.limit`, so sums of two never overflow.
     struct Grid {
         let x, y, w, h: Int
-        func overlaps(_ other: Grid) -> Bool {
-            x < other.x + other.w && other.x < x + w && y < other.y + other.h && other.y < y + h
-        }
+    }
+
+    /// A gridPos field kvctl cannot place: an integer beyond `Grid.limit`.
+    struct GridBeyondLimit {
+        let pointer: String
+        let field: String
+        let value: JSONNumber
+    }
+
+    /// How a dashboard's `uid` reads once Grafana has trimmed it.
+    enum UID {
+        /// Absent, null, not a string (Grafana reads it with `MustString`, which yields ""), or blank.
+        case missing(String)
+        case given(String)
     }
 
     struct Reference {
@@ -33,9 +46,13 @@ struct DashboardModel {
     }
 
     let base: String
-    let uid: String?
+    let uidValue: UID
+    /// The trimmed uid, as Grafana stores it; nil when Grafana invents one.
+    var uid: String? { if case .given(let uid) = uidValue { uid } else { nil } }
+    /// The trimmed title, as Grafana compares it.
     let title: String?
     let panels: [Panel]
+    let gridsBeyondLimit: [GridBeyondLimit]
     /// Every `datasource` a panel, target, template variable or annotation names.
     let datasourceReferences: [Reference]
     let variables: Set<String>
@@ -44,14 +61,24 @@ struct DashboardModel {
         let wrapped = root["dashboard"]?.objectValue != nil
         guard let dashboard = wrapped ? root["dashboard"] : root, dashboard.objectValue != nil else { return nil }
         base = wrapped ? "/dashboard" : ""
-        uid = dashboard["uid"]?.stringValue
-        title = dashboard["title"]?.stringValue
+        // Grafana trims uid and title before it validates and stores them:
+        // grafana/grafana pkg/services/dashboards/service/dashboard_service.go (BuildSaveDashboardCommand).
+        switch dashboard["uid"] {
+        case .string(let text)?:
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            uidValue = trimmed.isEmpty ? .missing(text.isEmpty ? "the uid is empty" : "the uid is blank") : .given(trimmed)
+        case nil, .null?: uidValue = .missing("the dashboard has no uid")
+        case let other?: uidValue = .missing("the uid is a JSON \(other.typeName), not a string, so Grafana ignores it")
+        }
+        title = dashboard["title"]?.stringValue.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         var panels: [Panel] = []
+        var beyond: [GridBeyondLimit] = []
         var references: [Reference] = []
         func collect(_ list: JSONValue?, at pointer: String, nested: Bool) {
             for (index, panel) in (list?.arrayValue ?? []).enumerated() {
                 let here = "\(pointer)/\(index)"
-                panels.append(Panel(pointer: here, id: panel["id"]?.numberValue, grid: Self.grid(panel["gridPos"]), nested: nested))
+                panels.append(Panel(pointer: here, id: panel["id"]?.numberValue,
+                                    grid: Self.grid(panel["gridPos"], at: here + "/gridPos", beyond: &beyond), nested: nested))
                 if let datasource = panel["datasource"] { references.append(Reference(pointer: here + "/datasource", value: datasource)) }
                 for (targetIndex, target) in (panel["targets"]?.arrayValue ?? []).enumerated() {
                     if let datasource = target["datasource"] {
@@ -79,14 +106,29 @@ struct DashboardModel {
             }
         }
         self.panels = panels
+        gridsBeyondLimit = beyond
         datasourceReferences = references
         self.variables = variables
     }
 
-    private static func grid(_ value: JSONValue?) -> Grid? {
-        guard let value, let x = value["x"]?.numberValue?.int64Value, let y = value["y"]?.numberValue?.int64Value,
-              let w = value["w"]?.numberValue?.int64Value, let h = value["h"]?.numberValue?.int64Value else { return nil }
-        return Grid(x: Int(x), y: Int(y), w: Int(w), h: Int(h))
+    /// 2^53 − 1, JavaScript's Number.MAX_SAFE_INTEGER: Grafana lays panels out in the browser, where
+    /// larger integers are not exact, and within it every sum of two coordinates fits in Int64.
+    static let gridLimit: Int64 = 9_007_199_254_740_991
+
+    /// The panel's position, or nil when a field is missing, not an integer, or beyond the limit
+    /// (recorded in `beyond`, so that what cannot be checked is reported, not skipped).
+    private static func grid(_ value: JSONValue?, at pointer: String, beyond: inout [GridBeyondLimit]) -> Grid? {
+        guard let value else { return nil }
+        var fields: [Int] = []
+        for name in ["x", "y", "w", "h"] {
+            guard let number = value[name]?.numberValue, number.isInteger else { return nil }
+            guard let exact = number.int64Value, (-gridLimit...gridLimit).contains(exact) else {
+                beyond.append(GridBeyondLimit(pointer: "\(pointer)/\(name)", field: name, value: number))
+                return nil
+            }
+            fields.append(Int(exact))
+        }
+        return Grid(x: fields[0], y: fields[1], w: fields[2], h: fields[3])
     }
 
     /// `$ds`, `${ds}`, `${ds:text}` and `[[ds]]` name a template variable; returns its name.

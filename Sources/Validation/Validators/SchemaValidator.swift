@@ -27,12 +27,12 @@ struct SchemaValidator: ItemValidator {
             return [Self.unusable.finding(at: named?.location ?? item.entry.origin.location, "cannot check '\(item.key)': \(problem.message)")]
         }
         guard !schema.isValid(document.value) else { return [] }
-        return schema.validate(document.value).map { error in
+        let errors = schema.validate(document.value)
+        return zip(errors, document.locations(of: errors.map(\.instancePath))).map { error, location in
             let subject = item.entry.origin.file == nil
                 ? "the value of '\(item.key)' (\(document.value))"
                 : error.instancePath.isEmpty ? "the document" : error.instancePath
-            return Self.mismatch.finding(at: document.location(of: error.instancePath),
-                                         "\(subject): \(error.message) (schema \(version.schemas.folder)/\(path))")
+            return Self.mismatch.finding(at: location, "\(subject): \(error.message) (schema \(version.schemas.folder)/\(path))")
         }
     }
 }
