@@ -131,8 +131,8 @@ struct ApplyOptions: ParsableArguments {
         let interruption = Interruption()
         defer { interruption.remove() }
         do {
-            try await publisher.apply(planned, holding: lock, stop: { interruption.requested },
-                                      progress: ProgressDisplay(terminal: isatty(2) == 1).show)
+            try await publisher.apply(planned, holding: lock, progress: ProgressDisplay(terminal: isatty(2) == 1).show,
+                                      stop: { interruption.requested })
         } catch {
             let journaled = planned.transactions.count > 1 && (error as? PublishStopped)?.applied != 0
             let recovery = journaled

@@ -54,11 +54,10 @@ struct KVCTL: AsyncParsableCommand {
     /// An unknown command is refused with the nearest ones.
     static func hoistingDirectory(_ arguments: [String]) throws -> [String] {
         var leading: [String] = [], rest = arguments[...]
-        while let first = rest.first, first.hasPrefix("-C") {
-            let width = first == "-C" ? 2 : 1
-            guard rest.count >= width else { throw usageError("-C needs a path: kvctl -C PATH COMMAND") }
-            leading += rest.prefix(width)
-            rest = rest.dropFirst(width)
+        while rest.first == "-C" {
+            guard rest.count >= 2 else { throw usageError("-C needs a path: kvctl -C PATH COMMAND") }
+            leading += rest.prefix(2)
+            rest = rest.dropFirst(2)
         }
         guard let name = rest.first, !name.hasPrefix("-"), name != "help" else { return arguments }
         let commands = configuration.subcommands
