@@ -27,7 +27,8 @@ struct KVCTL: AsyncParsableCommand {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         // As terraform plan: with --detailed-exitcode, 2 is "changes" only, so every error is 1.
-        let detailed = arguments.prefix { $0 != "--" }.contains("--detailed-exitcode")
+        let options = arguments.prefix { $0 != "--" }
+        let detailed = options.contains("--detailed-exitcode") && options.contains("--plan")
         do {
             var command = try parseAsRoot(try hoistingDirectory(arguments))
             if var asynchronous = command as? AsyncParsableCommand {
