@@ -200,6 +200,51 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
     }
 }
 
+/// Planning without the lock, then waiting for it while another publisher moves the record.
+@Suite struct LocklessPlanning {
+    @Test func recordsMovedWhileWaitingForTheLockArePlannedAgain() async throws {
+        let fixture = try eightKeyFixture()
+        try tag(fixture, "v2.0.0", keys: 8, value: "2")
+        #expect(try kvctl(["publish", "1.0.0", "--yes"], in: fixture.url, environment: localEnvironment).status == 0)
+        let store = LocalStore(repositoryRoot: fixture.url)
+        let held = try await store.tryLock("kvctl/settings/lock", as: .current("publish v1.1.0")).get()
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: kvctlBinary())
+        process.arguments = ["publish", "2.0.0", "--yes"]
+        process.currentDirectoryURL = fixture.url
+        process.environment = localEnvironment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The lockless plan is made; kvctl now waits for the lock this test holds.
+        var seen = try await offPool { () -> String in
+            var text = ""
+            while !text.contains("waiting up to") {
+                let chunk = errors.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            return text
+        }
+        #expect(seen.contains("waiting up to 30s for the lock kvctl/settings/lock"))
+        // Another publisher's version goes live meanwhile: the record that plan read is stale.
+        let others = Dictionary(uniqueKeysWithValues: (0..<8).map { ("config/app/k\($0)", "other") })
+        _ = try await publish(request("1.1.0", others), to: store)
+        await held.release()
+        seen += try await offPool { () -> String in
+            let rest = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: rest, as: UTF8.self)
+        }
+        #expect(process.terminationStatus == 0, "\(seen)")
+        let status = try kvctl(["status"], in: fixture.url, environment: localEnvironment)
+        #expect(status.standardOutput.contains("live: v2.0.0"))
+        #expect(status.standardOutput.contains("  v1.1.0 "), "planned again over v1.1.0, which is in the history")
+    }
+}
+
 /// The same against the Consul double, whose requests can be counted and slowed.
 @Suite struct PublishSafetyConsul {
     @Test func aNoOpIsReadOnlyAndStillSeesDrift() async throws {
