@@ -20,6 +20,20 @@ private func tag(_ fixture: FixtureRepository, _ name: String, keys: Int, value:
     try fixture.git("tag", "-a", name, "-m", name)
 }
 
+/// kvctl running in the background, for a test to act on while it runs; its stderr in the pipe.
+private func started(_ arguments: [String], in fixture: FixtureRepository) throws -> (Process, Pipe) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: kvctlBinary())
+    process.arguments = arguments
+    process.currentDirectoryURL = fixture.url
+    process.environment = localEnvironment
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    return (process, errors)
+}
+
 private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") && $0.key != "NO_COLOR" }
 
 /// The CLI's safety rails against the local store: delete guard, exit codes, -C, colour, JSON keys, status.
@@ -209,15 +223,7 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
         let store = LocalStore(repositoryRoot: fixture.url)
         let held = try await store.tryLock("kvctl/settings/lock", as: .current("publish v1.1.0")).get()
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: kvctlBinary())
-        process.arguments = ["publish", "2.0.0", "--yes"]
-        process.currentDirectoryURL = fixture.url
-        process.environment = localEnvironment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, errors) = try started(["publish", "2.0.0", "--yes"], in: fixture)
         // The lockless plan is made; kvctl now waits for the lock this test holds.
         var seen = try await offPool { () -> String in
             var text = ""
@@ -275,15 +281,7 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
         let double = try await ConsulDouble.start()
         double.faults.delayResponses(by: .milliseconds(150))
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: kvctlBinary())
-        process.arguments = ["publish", "1.0.0", "--yes", "--consul", double.baseURL]
-        process.currentDirectoryURL = fixture.url
-        process.environment = localEnvironment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, errors) = try started(["publish", "1.0.0", "--yes", "--consul", double.baseURL], in: fixture)
         let clock = ContinuousClock(), deadline = clock.now + .seconds(60)
         while double.recentRequests.filter({ $0.uri.hasPrefix("/v1/txn") }).count < 2 && clock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
