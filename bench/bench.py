@@ -6,6 +6,30 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
+# The previous run's figures, printed beside this run's (`now / last`); rewritten at the end of a run
+# and committed, so a fresh clone compares against the last recorded run.
+LAST_RUN = HERE / "last-run.json"
+LAST = json.loads(LAST_RUN.read_text()) if LAST_RUN.exists() else {}
+NOW = {}
+
+
+def figure(key, value):
+    """Records a figure of this run; returns the last run's value of it (None when there is none)."""
+    NOW[key] = value
+    return LAST.get("figures", {}).get(key)
+
+
+def now_last(value, last, digits=1):
+    text = lambda v: "-" if v is None else (f"{v:.{digits}f}" if isinstance(v, float) else str(v))
+    return f"{text(value)} / {text(last)}"
+
+
+def save_run():
+    figures = dict(LAST.get("figures", {}), **NOW)
+    LAST_RUN.write_text(json.dumps({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": os.cpu_count(),
+                                    "figures": figures}, indent=1, sort_keys=True) + "\n")
+
+
 GIT_ENV = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",
                GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com")
 
@@ -75,10 +99,12 @@ def measure(command, runs, prepare=None):
 
 
 def table(title, rows):
-    print(f"\n{title} — {os.cpu_count()} cores")
-    print(f"  {'command':<44} {'best ms':>9} {'median ms':>10} {'peak MB':>8}")
+    print(f"\n{title} — {os.cpu_count()} cores (last run: {LAST.get('cores', '?')} cores, {LAST.get('date', 'none recorded')})")
+    print(f"  {'command':<44} {'best ms now / last':>20} {'median ms':>10} {'peak MB now / last':>20}")
+    section = title.split(":")[0]
     for name, (best, median, peak) in rows:
-        print(f"  {name:<44} {best:>9.1f} {median:>10.1f} {peak:>8.1f}")
+        last_best, last_peak = figure(f"{section}/{name}/best ms", round(best, 1)), figure(f"{section}/{name}/peak MB", round(peak, 1))
+        print(f"  {name:<44} {now_last(best, last_best):>20} {median:>10.1f} {now_last(peak, last_peak):>20}")
 
 
 def bench_ls(kvctl, runs):
@@ -120,27 +146,59 @@ class Double:
         self.process.wait()
 
 
-def one_key_change(repo):
-    """v1.0.1 on top of v1.0.0 with exactly one value changed."""
+TEMPLATES = 50
+
+
+def add_templates(repo):
+    """v1.1.0: v1.0.0 plus 50 consul-template templates, each reading one service's tree and one key of
+    another service (21 keys), then v1.1.1 with exactly one value changed."""
     tags = subprocess.run(["git", "-C", str(repo), "tag"], capture_output=True, text=True, check=True).stdout.split()
-    if "v1.0.1" not in tags:
-        manifest = repo / "kv" / "service-000" / "settings.yaml"
-        manifest.write_text(manifest.read_text().replace("value: 5\n", "value: 55\n", 1))
-        git(repo, "commit", "-qam", "one key changed")
-        git(repo, "tag", "-a", "v1.0.1", "-m", "v1.0.1")
+    if "v1.1.1" in tags:
+        return
+    folder = repo / "kv" / "templates"
+    folder.mkdir(exist_ok=True)
+    lines = ["config:"]
+    for i in range(TEMPLATES):
+        (folder / f"service-{i:03d}.ctmpl").write_text(
+            f'{{{{ range tree "config/service-{i:03d}/" }}}}{{{{ .Key }}}}={{{{ .Value }}}}\n{{{{ end }}}}'
+            f'peer={{{{ key "config/service-{250 + i:03d}/setting-05" }}}}\n')
+        lines += [f"  - key: config/templates/service-{i:03d}.ctmpl", f"    file: service-{i:03d}.ctmpl"]
+    (folder / "templates.yaml").write_text("\n".join(lines) + "\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "templates")
+    git(repo, "tag", "-a", "v1.1.0", "-m", "v1.1.0")
+    manifest = repo / "kv" / "service-000" / "settings.yaml"
+    manifest.write_text(manifest.read_text().replace("value: 5\n", "value: 55\n", 1))
+    git(repo, "commit", "-qam", "one key changed")
+    git(repo, "tag", "-a", "v1.1.1", "-m", "v1.1.1")
+
+
+def consul_index(url):
+    """The double's X-Consul-Index: it moves with every write (a session, a lock, a transaction)."""
+    address = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port)
+    connection.request("GET", "/v1/kv/?keys")
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return int(response.getheader("X-Consul-Index", "0"))
 
 
 def kvctl_publish(kvctl, repo, url, version):
-    """Wall time (ms), HTTP requests and write transactions of one `kvctl publish --yes`."""
+    """Wall time (ms), HTTP requests, write transactions, writes (index moves) and templates whose read
+    set spans transactions, of one `kvctl publish --yes --output json`."""
+    index = consul_index(url)
     start = time.perf_counter()
-    done = subprocess.run([kvctl, "publish", version, "--yes", "-C", str(repo), "--consul", url],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run([kvctl, "publish", version, "--yes", "--output", "json", "-C", str(repo), "--consul", url],
+                          capture_output=True, text=True)
     elapsed = (time.perf_counter() - start) * 1000
     if done.returncode != 0:
         sys.exit(f"bench: kvctl publish {version} failed:\n{done.stderr}")
     requests = re.search(r"\((\d+) requests?\)", done.stderr)
     transactions = re.search(r"in (\d+) transactions?", done.stderr)
-    return elapsed, int(requests.group(1)) if requests else None, int(transactions.group(1)) if transactions else 0
+    spanning = len(json.loads(done.stdout).get("spanning", []))
+    return (elapsed, int(requests.group(1)) if requests else None, int(transactions.group(1)) if transactions else 0,
+            consul_index(url) - index, spanning)
 
 
 def put_each_key(url, items):
@@ -163,36 +221,40 @@ def bench_publish(kvctl, runs, double):
     if not double or not Path(double).exists():
         print("\npublish: skipped (no consul-double executable; make bench builds it)")
         return
-    # A copy, so the extra tag never changes what the ls benchmark reads.
-    repo = WORK / "repo-publish"
+    # A copy, so the extra tags never change what the ls benchmark reads.
+    repo = WORK / "repo-publish-templates"
     if not (repo / ".git").exists():
         shutil.copytree(synthetic_repo(), repo, symlinks=True)
-    one_key_change(repo)
-    items = json.loads(subprocess.run([kvctl, "export", "--at", "v1.0.0", "-C", str(repo)], capture_output=True,
+    add_templates(repo)
+    items = json.loads(subprocess.run([kvctl, "export", "--at", "v1.1.0", "-C", str(repo)], capture_output=True,
                                       check=True).stdout)
     keys = len(items)
     rows = {"full": [], "noop": [], "one": [], "baseline": []}
     for _ in range(max(1, min(runs, 3))):
         with Double(double) as server:
-            rows["full"].append(kvctl_publish(kvctl, repo, server.url, "v1.0.0"))
-            rows["noop"].append(kvctl_publish(kvctl, repo, server.url, "v1.0.0"))
-            rows["one"].append(kvctl_publish(kvctl, repo, server.url, "v1.0.1"))
+            rows["full"].append(kvctl_publish(kvctl, repo, server.url, "v1.1.0"))
+            rows["noop"].append(kvctl_publish(kvctl, repo, server.url, "v1.1.0"))
+            rows["one"].append(kvctl_publish(kvctl, repo, server.url, "v1.1.1"))
         with Double(double) as server:
-            rows["baseline"].append(put_each_key(server.url, items))
+            rows["baseline"].append(put_each_key(server.url, items) + (None, len(items), None))
 
-    print(f"\npublish: {keys:,} keys into the Consul double — {os.cpu_count()} cores, best of {len(rows['full'])}")
-    print(f"  {'scenario':<34} {'requests':>9} {'txn':>5} {'best ms':>9} {'median ms':>10}  target")
-    def line(name, measured, target):
-        times = [m[0] for m in measured]
-        requests = measured[0][1]
-        transactions = measured[0][2] if len(measured[0]) > 2 else "-"
-        print(f"  {name:<34} {requests if requests is not None else '?':>9} {transactions:>5} {min(times):>9.1f} "
-              f"{statistics.median(times):>10.1f}  {target}")
-    # The lock adds two requests (a session and an acquire); a journal operation rides in each of 64.
-    line("kvctl publish, empty store", rows["full"], f"<= {math.ceil(keys / 64) + 3} requests, <= 3000 ms")
-    line("kvctl publish, no-op republish", rows["noop"], "<= 3 requests, <= 200 ms")
-    line("kvctl publish, one key changed", rows["one"], "exactly 1 write transaction")
-    line("per-key PUT baseline (python)", rows["baseline"], "")
+    print(f"\npublish: {keys:,} keys ({TEMPLATES} of them templates) into the Consul double — {os.cpu_count()} cores, "
+          f"best of {len(rows['full'])}; now / last run ({LAST.get('cores', '?')} cores, {LAST.get('date', 'none recorded')})")
+    print(f"  {'scenario':<32} {'requests':>13} {'txn':>11} {'writes':>11} {'best ms':>17}  target")
+    def line(name, slug, measured, target):
+        best = min(m[0] for m in measured)
+        _, requests, transactions, writes, _ = measured[0]
+        cells = [now_last(value, figure(f"publish/{slug}/{what}", value))
+                 for what, value in [("requests", requests), ("transactions", transactions), ("writes", writes)]]
+        time_cell = now_last(best, figure(f"publish/{slug}/best ms", round(best, 1)))
+        print(f"  {name:<32} {cells[0]:>13} {cells[1]:>11} {cells[2]:>11} {time_cell:>17}  {target}")
+    line("kvctl publish, empty store", "full", rows["full"], f"<= {math.ceil(keys / 64) + 3} requests, <= 3000 ms")
+    line("kvctl publish, no-op republish", "noop", rows["noop"], "0 writes, <= 2 requests, <= 150 ms")
+    line("kvctl publish, one key changed", "one", rows["one"], "exactly 1 write transaction")
+    line("per-key PUT baseline (python)", "baseline", rows["baseline"], "")
+    spanning = rows["full"][0][4]
+    print(f"  templates whose read set spans transactions: {now_last(spanning, figure('publish/full/spanning templates', spanning))}"
+          f" of {TEMPLATES} (target 0)")
     full, baseline = min(m[0] for m in rows["full"]), min(m[0] for m in rows["baseline"])
     print(f"  ratio per-key PUT / kvctl publish: {baseline / full:.2f}x wall time, "
           f"{rows['baseline'][0][1] / rows['full'][0][1]:.0f}x requests")
@@ -392,3 +454,4 @@ if __name__ == "__main__":
     for name in args.benches or list(BENCHES):
         extra = [args.double] if name == "publish" else []
         BENCHES[name](str(Path(args.kvctl).resolve()), args.runs, *extra)
+    save_run()

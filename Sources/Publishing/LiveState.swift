@@ -27,6 +27,9 @@ public struct LiveState: Sendable {
     public let owners: [String: String]
     /// Live entries of the keys the plan concerns, outside the meta prefix.
     public let entries: [String: StoredEntry]
+    /// The ModifyIndex of every entry under the meta prefix but the locks: equal marks mean no
+    /// publisher wrote a record, chunk or journal in between.
+    public let recordsMark: [String: UInt64]
 }
 
 /// Reads the live state with one recursive read of the meta prefix, then one per prefix of
@@ -55,14 +58,16 @@ public struct LiveStateReader: Sendable {
                 entries[entry.key] = entry
             }
         }
-        return LiveState(own: meta.own, unfinished: meta.unfinished, chunks: meta.chunks, owners: meta.owners, entries: entries)
+        return LiveState(own: meta.own, unfinished: meta.unfinished, chunks: meta.chunks, owners: meta.owners, entries: entries,
+                         recordsMark: meta.recordsMark)
     }
 
     /// The meta prefix alone, in one read: records, chunks and journal, with no key entries.
     public func readRecords() async throws -> LiveState {
         var own: LiveState.Own?, chunks: [String: StoredEntry] = [:], owners: [String: String] = [:]
-        var journalEntry: StoredEntry?
+        var journalEntry: StoredEntry?, mark: [String: UInt64] = [:]
         for (repository, meta) in try await metaEntries() {
+            for entry in meta where entry.key != layout.lock(of: repository) { mark[entry.key] = entry.modifyIndex }
             let ownedChunks = meta.filter { $0.key.hasPrefix(layout.chunks(of: repository)) }
             if repository == name {
                 chunks = Dictionary(ownedChunks.map { (String($0.key.dropFirst(layout.chunks(of: name).count)), $0) },
@@ -90,7 +95,7 @@ public struct LiveStateReader: Sendable {
                 : nil
             unfinished = LiveState.Unfinished(journal: journal, entry: journalEntry, target: target)
         }
-        return LiveState(own: own, unfinished: unfinished, chunks: chunks, owners: owners, entries: [:])
+        return LiveState(own: own, unfinished: unfinished, chunks: chunks, owners: owners, entries: [:], recordsMark: mark)
     }
 
     /// The entries under the meta prefix, grouped by repository name.

@@ -66,7 +66,7 @@ public struct Planner: Sendable {
             PublishPlan(request: request, live: live.own?.record.current, unfinished: live.unfinished?.journal, changes: changes,
                         unchanged: unchanged, refusals: refusals, drift: drift, transactions: transactions,
                         deleteLimit: settings.deleteGuard.limit(owned: ownedCount), ownedCount: ownedCount,
-                        spanning: packing.spanning(transactions, changes: changes))
+                        spanning: packing.spanning(transactions, changes: changes), recordsMark: live.recordsMark)
         }
         guard refusals.isEmpty, !(changes.isEmpty && alreadyPublished && live.unfinished == nil) else { return plan([]) }
 

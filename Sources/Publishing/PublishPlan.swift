@@ -55,6 +55,8 @@ public struct PublishPlan: Sendable {
     public let ownedCount: Int
     /// Sorted by template key.
     public let spanning: [SpanningReadSet]
+    /// `LiveState.recordsMark` of the state planned against.
+    public let recordsMark: [String: UInt64]
 
     /// Whether the plan deletes more keys than the delete guard, or than `allowed` when given, permits.
     public func exceedsDeleteGuard(allowing allowed: Int?) -> Bool {

@@ -81,8 +81,8 @@ public struct Publisher: Sendable {
     /// Applies the plan's transactions in order; a rolled-back transaction stops the publish, and so
     /// do losing `lock` and `stop()` turning true, checked before each transaction (the journal then
     /// lets `--resume` or a rollback finish the job).
-    public func apply(_ plan: PublishPlan, holding lock: (any HeldLock)? = nil, stop: () -> Bool = { false },
-                      progress: (ApplyProgress) -> Void = { _ in }) async throws {
+    public func apply(_ plan: PublishPlan, holding lock: (any HeldLock)? = nil,
+                      progress: (ApplyProgress) -> Void = { _ in }, stop: () -> Bool = { false }) async throws {
         let clock = ContinuousClock(), start = clock.now
         let total = plan.transactions.count, totalOperations = plan.operations
         var operations = 0

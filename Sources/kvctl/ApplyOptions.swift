@@ -52,7 +52,10 @@ struct ApplyOptions: ParsableArguments {
 
     /// Plans without the lock first, so a no-op (the live version again, or nothing to change) is
     /// read-only: no session, no lock key, only the reads. Only a plan with work (changes, or an
-    /// unfinished publish, which may be a running one) takes the lock and plans again under it.
+    /// unfinished publish, which may be a running one) takes the lock, then reads the records again:
+    /// when another publisher wrote a record, chunk or journal meanwhile, it plans again from scratch.
+    /// Keys changed by hand in between need no second read: every write is conditioned on the
+    /// ModifyIndex the plan read, so such a key aborts the publish before anything is overwritten.
     /// `finishing`: the target completes or undoes an unfinished publish (resume, rollback), which a
     /// plain publish refuses to run over.
     func run(store: any KVStore, layout: MetaLayout, name: String, operation: String, finishing: Bool,
@@ -71,7 +74,11 @@ struct ApplyOptions: ParsableArguments {
                 }
         } catch { throw refuse("\(error)") }
         do {
-            (chosen, planned) = try await choose(target, reader: reader, store: store, announced: chosen.announcement)
+            let records: LiveState
+            do { records = try await reader.readRecords() } catch { throw refuse("\(error)") }
+            if records.recordsMark != planned.recordsMark {
+                (chosen, planned) = try await choose(target, reader: reader, store: store, announced: chosen.announcement)
+            }
             try await apply(chosen, planned, store: store, finishing: finishing, lock: lock)
         } catch {
             await lock.release()
@@ -103,7 +110,7 @@ struct ApplyOptions: ParsableArguments {
                 ?? "run kvctl publish --resume to finish it, or kvctl rollback to return to \(unfinished.from?.tag ?? "the state before it")"))
         }
 
-        let rendering = PlanRendering(plan: planned, colored: output == .text && color.colored(1))
+        let rendering = PlanRendering(plan: planned, colored: output == .text && color.colored(1), allowedDeletes: allowDeletes)
         if output == .text { FileHandle.standardOutput.write(Data(rendering.text().utf8)) }
         guard planned.refusals.isEmpty else {
             if output == .json { print(try jsonText(rendering.report(applied: false))) }
@@ -131,8 +138,8 @@ struct ApplyOptions: ParsableArguments {
         let interruption = Interruption()
         defer { interruption.remove() }
         do {
-            try await publisher.apply(planned, holding: lock, stop: { interruption.requested },
-                                      progress: ProgressDisplay(terminal: isatty(2) == 1).show)
+            try await publisher.apply(planned, holding: lock, progress: ProgressDisplay(terminal: isatty(2) == 1).show,
+                                      stop: { interruption.requested })
         } catch {
             let journaled = planned.transactions.count > 1 && (error as? PublishStopped)?.applied != 0
             let recovery = journaled

@@ -27,7 +27,8 @@ struct KVCTL: AsyncParsableCommand {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         // As terraform plan: with --detailed-exitcode, 2 is "changes" only, so every error is 1.
-        let detailed = arguments.prefix { $0 != "--" }.contains("--detailed-exitcode")
+        let options = arguments.prefix { $0 != "--" }
+        let detailed = options.contains("--detailed-exitcode") && options.contains("--plan")
         do {
             var command = try parseAsRoot(try hoistingDirectory(arguments))
             if var asynchronous = command as? AsyncParsableCommand {
@@ -54,11 +55,10 @@ struct KVCTL: AsyncParsableCommand {
     /// An unknown command is refused with the nearest ones.
     static func hoistingDirectory(_ arguments: [String]) throws -> [String] {
         var leading: [String] = [], rest = arguments[...]
-        while let first = rest.first, first.hasPrefix("-C") {
-            let width = first == "-C" ? 2 : 1
-            guard rest.count >= width else { throw usageError("-C needs a path: kvctl -C PATH COMMAND") }
-            leading += rest.prefix(width)
-            rest = rest.dropFirst(width)
+        while rest.first == "-C" {
+            guard rest.count >= 2 else { throw usageError("-C needs a path: kvctl -C PATH COMMAND") }
+            leading += rest.prefix(2)
+            rest = rest.dropFirst(2)
         }
         guard let name = rest.first, !name.hasPrefix("-"), name != "help" else { return arguments }
         let commands = configuration.subcommands

@@ -6,6 +6,8 @@ import Publishing
 struct PlanRendering {
     let plan: PublishPlan
     let colored: Bool
+    /// `--allow-deletes`, which the delete guard's verdict in the plan takes into account.
+    var allowedDeletes: Int?
 
     func text() -> String {
         let request = plan.request, tag = request.publication.tag
@@ -35,8 +37,8 @@ struct PlanRendering {
             text += "templates whose read set spans transactions (consul-template may render a mix of old and new between them):\n"
                 + plan.spanning.map { "  \($0)\n" }.joined()
         }
-        if plan.exceedsDeleteGuard(allowing: nil) {
-            text += paint("delete guard: \(deleteGuardProblem(allowing: nil, sample: false))", "31") + "\n"
+        if plan.exceedsDeleteGuard(allowing: allowedDeletes) {
+            text += paint("delete guard: \(deleteGuardProblem(allowing: allowedDeletes, sample: false))", "31") + "\n"
         }
         if !plan.drift.isEmpty {
             text += paint("drift: \(TreeDiff.count(plan.drift.count, "key")) changed outside kvctl since the last publish would be overwritten:", "31")

@@ -13,14 +13,18 @@ struct Publish: AsyncParsableCommand {
             another repository owns are never written. Every write and delete is conditioned on the ModifyIndex \
             the plan read, so a key changed meanwhile aborts the publish instead of being overwritten; a key \
             changed outside kvctl since the last publish is refused unless --force.
+            A publish with nothing to apply is read-only: it plans without the lock and writes nothing. \
             Publishers take a lock (a Consul session, or .kvctl/publish.lock) and wait for it up to --lock-timeout. \
-            A publish of several transactions keeps a journal; if it is interrupted, --resume finishes it and \
-            'kvctl rollback' undoes it.
+            A plan deleting more keys than delete-guard in kvctl.yaml allows (default: 25% of the keys the \
+            repository owns or 500, whichever is smaller) is refused unless --allow-deletes N. Each template's \
+            read set is written in one transaction when it fits; the plan names those that span transactions. \
+            A publish of several transactions keeps a journal; if it is interrupted (Ctrl-C stops it after the \
+            current transaction), --resume finishes it and 'kvctl rollback' undoes it.
             Consul is used when --consul, --env or CONSUL_HTTP_ADDR says where it is; otherwise the local store \
             .kvctl/ in the repository.
             Exit status: 0 published (or planned); 1 refused (invalid version, keys owned by another repository, \
-            drift, a conflict, the lock, a store error); 2 bad arguments, or with --plan --detailed-exitcode, a \
-            plan with changes.
+            drift, the delete guard, a conflict, the lock, a store error); 2 bad arguments; 130 stopped by Ctrl-C. \
+            With --plan --detailed-exitcode: 0 no changes, 2 changes, 1 any error.
             """
     )
 

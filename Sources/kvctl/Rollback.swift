@@ -9,8 +9,8 @@ struct Rollback: AsyncParsableCommand {
         discussion: """
             With no VERSION: the version published before the current one, from the record's history; after an \
             interrupted publish, the version it was replacing, exactly. The plan is computed against the live \
-            state as publish computes it, drift is refused the same way (--force overwrites), and the same lock \
-            is taken.
+            state as publish computes it, drift is refused the same way (--force overwrites), so are mass \
+            deletions (--allow-deletes N), and the same lock is taken.
             Exit status: as publish: 0 rolled back (or planned); 1 refused; 2 bad arguments or an unknown version.
             """
     )

@@ -116,8 +116,9 @@ import TestSupport
         try await double.stop()
         #expect(published.status == 0, "\(published.standardError)")
         #expect(published.standardError.hasPrefix("kvctl: publishing v1.0.0 as '\(fixture.url.lastPathComponent)' to Consul at \(double.baseURL)\n"))
-        // Two reads and one transaction, after taking the lock (a session and an acquire).
-        #expect(published.standardError.contains("in 1 transaction (5 requests)"))
+        // Two reads planning without the lock, a session and an acquire, the records read again under
+        // the lock, and one transaction.
+        #expect(published.standardError.contains("in 1 transaction (6 requests)"))
         #expect(entries.first { $0.key == "config/app/port" }?.flags == flags("1.0.0"))
         #expect(live.standardOutput.contains("\"key\": \"config/app/port\""))
         #expect(!FileManager.default.fileExists(atPath: fixture.url.appendingPathComponent(".kvctl").path))

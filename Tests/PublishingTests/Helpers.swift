@@ -12,7 +12,7 @@ func request(_ version: String, _ keys: [String: String], name: String = "settin
         keys: keys.map { DesiredKey(key: $0.key, value: Array($0.value.utf8), sentinel: sentinels.contains($0.key)) })
 }
 
-func publish(_ request: PublishRequest, to store: MemoryStore, settings: PublishSettings = PublishSettings()) async throws -> PublishPlan {
+func publish(_ request: PublishRequest, to store: any KVStore, settings: PublishSettings = PublishSettings()) async throws -> PublishPlan {
     let publisher = Publisher(store: store, settings: settings)
     let plan = try await publisher.plan(request)
     try await publisher.apply(plan)
