@@ -41,8 +41,12 @@ public final class SpawnedProcess: @unchecked Sendable {
     private let started = Date()
     private let timeout: Double
     private let feeding = DispatchGroup(), reading = DispatchGroup()
+    private let lock = NSLock()
     private var outputBytes: [UInt8] = []
     private var errorBytes: [UInt8] = []
+
+    /// What the process has written to standard error so far (it keeps running).
+    public var standardErrorSoFar: String { lock.withLock { String(decoding: errorBytes, as: UTF8.self) } }
 
     public init(_ executable: String, _ arguments: [String], in directory: URL? = nil,
                 environment: [String: String]? = nil, input: [UInt8]? = nil,
@@ -58,6 +62,20 @@ public final class SpawnedProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         for fd in inPipe + outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, fd) }
+        // Tests run in parallel in one process: a child must not inherit another test's pipes (their
+        // readers would wait for its exit) or lock files (a released flock would stay held by it).
+        closeInheritedDescriptors(&actions)
+        // The spawning thread is often a Dispatch worker, which blocks signals: without a fresh mask
+        // and default dispositions the child would never see the SIGINT a test sends it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t(), allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         // env(1) changes directory and finds a bare name on PATH, then execs in place (same pid, so
         // wait4's figures are the program's own); glibc's addchdir_np is not visible from Swift.
@@ -66,7 +84,7 @@ public final class SpawnedProcess: @unchecked Sendable {
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let spawned = withCStrings(argv) { cArgv in
-            withCStrings(env) { cEnv in posix_spawn(&pid, resolved, &actions, nil, cArgv, cEnv) }
+            withCStrings(env) { cEnv in posix_spawn(&pid, resolved, &actions, &attributes, cArgv, cEnv) }
         }
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
         guard spawned == 0 else {
@@ -79,8 +97,8 @@ public final class SpawnedProcess: @unchecked Sendable {
             if let input { writeAll(stdinFD, input) }
             close(stdinFD)
         }
-        DispatchQueue.global().async(group: reading) { self.errorBytes = readAll(stderrFD) }
-        DispatchQueue.global().async(group: reading) { self.outputBytes = readAll(stdoutFD) }
+        DispatchQueue.global().async(group: reading) { readAll(stderrFD) { chunk in self.lock.withLock { self.errorBytes += chunk } } }
+        DispatchQueue.global().async(group: reading) { readAll(stdoutFD) { chunk in self.lock.withLock { self.outputBytes += chunk } } }
     }
 
     /// Whether the process has ended; it stays to be reaped by `wait()`.
@@ -116,7 +134,8 @@ public final class SpawnedProcess: @unchecked Sendable {
         feeding.wait()
         if killed { throw ProcessTimeout(command: command, seconds: timeout) }
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return ProcessResult(status: exitStatus, output: outputBytes, standardError: String(decoding: errorBytes, as: UTF8.self),
+        let (output, errors) = lock.withLock { (outputBytes, errorBytes) }
+        return ProcessResult(status: exitStatus, output: output, standardError: String(decoding: errors, as: UTF8.self),
                              seconds: seconds, peakMemoryBytes: Int(usage.ru_maxrss) * 1024)
     }
 }
@@ -128,15 +147,13 @@ private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer
     return body(pointers)
 }
 
-private func readAll(_ fd: Int32) -> [UInt8] {
-    var bytes: [UInt8] = []
+private func readAll(_ fd: Int32, _ sink: ([UInt8]) -> Void) {
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count > 0 { bytes.append(contentsOf: buffer[0..<count]) } else if count < 0 && errno == EINTR { continue } else { break }
+        if count > 0 { sink(Array(buffer[0..<count])) } else if count < 0 && errno == EINTR { continue } else { break }
     }
     close(fd)
-    return bytes
 }
 
 private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
@@ -145,4 +162,12 @@ private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
         let count = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         if count > 0 { offset += count } else if count < 0 && errno == EINTR { continue } else { break }
     }
+}
+
+/// glibc 2.34's posix_spawn_file_actions_addclosefrom_np, looked up at run time because Swift's Glibc
+/// module does not declare it; without it, nothing above 2 stays open in the child but what exec keeps.
+private func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+    _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
 }

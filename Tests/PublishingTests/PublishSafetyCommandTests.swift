@@ -21,17 +21,17 @@ private func tag(_ fixture: FixtureRepository, _ name: String, keys: Int, value:
 }
 
 /// kvctl running in the background, for a test to act on while it runs; its stderr in the pipe.
-private func started(_ arguments: [String], in fixture: FixtureRepository) throws -> (Process, Pipe) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: kvctlBinary())
-    process.arguments = arguments
-    process.currentDirectoryURL = fixture.url
-    process.environment = localEnvironment
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    return (process, errors)
+private func started(_ arguments: [String], in fixture: FixtureRepository) throws -> SpawnedProcess {
+    try SpawnedProcess(kvctlBinary(), arguments, in: fixture.url, environment: localEnvironment, timeout: 120)
+}
+
+/// Polls a running process's standard error until it holds `text` or the process ends.
+private func waitForStandardError(of process: SpawnedProcess, containing text: String) async throws -> String {
+    let clock = ContinuousClock(), deadline = clock.now + .seconds(60)
+    while !process.standardErrorSoFar.contains(text) && !process.hasExited && clock.now < deadline {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return process.standardErrorSoFar
 }
 
 private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") && $0.key != "NO_COLOR" }
@@ -223,28 +223,16 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
         let store = LocalStore(repositoryRoot: fixture.url)
         let held = try await store.tryLock("kvctl/settings/lock", as: .current("publish v1.1.0")).get()
 
-        let (process, errors) = try started(["publish", "2.0.0", "--yes"], in: fixture)
+        let process = try started(["publish", "2.0.0", "--yes"], in: fixture)
         // The lockless plan is made; kvctl now waits for the lock this test holds.
-        var seen = try await offPool { () -> String in
-            var text = ""
-            while !text.contains("waiting up to") {
-                let chunk = errors.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            return text
-        }
+        let seen = try await waitForStandardError(of: process, containing: "waiting up to")
         #expect(seen.contains("waiting up to 30s for the lock kvctl/settings/lock"))
         // Another publisher's version goes live meanwhile: the record that plan read is stale.
         let others = Dictionary(uniqueKeysWithValues: (0..<8).map { ("config/app/k\($0)", "other") })
         _ = try await publish(request("1.1.0", others), to: store)
         await held.release()
-        seen += try await offPool { () -> String in
-            let rest = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: rest, as: UTF8.self)
-        }
-        #expect(process.terminationStatus == 0, "\(seen)")
+        let finished = try await offPool { try process.wait() }
+        #expect(finished.status == 0, "\(finished.standardError)")
         let status = try kvctl(["status"], in: fixture.url, environment: localEnvironment)
         #expect(status.standardOutput.contains("live: v2.0.0"))
         #expect(status.standardOutput.contains("  v1.1.0 "), "planned again over v1.1.0, which is in the history")
@@ -281,19 +269,16 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
         let double = try await ConsulDouble.start()
         double.faults.delayResponses(by: .milliseconds(150))
 
-        let (process, errors) = try started(["publish", "1.0.0", "--yes", "--consul", double.baseURL], in: fixture)
+        let process = try started(["publish", "1.0.0", "--yes", "--consul", double.baseURL], in: fixture)
         let clock = ContinuousClock(), deadline = clock.now + .seconds(60)
         while double.recentRequests.filter({ $0.uri.hasPrefix("/v1/txn") }).count < 2 && clock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        process.interrupt()
-        let stderr = try await offPool { () -> String in
-            let data = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
+        process.kill(SIGINT)
+        let finished = try await offPool { try process.wait() }
+        let stderr = finished.standardError
         double.faults.clear()
-        #expect(process.terminationStatus == 130, "\(stderr)")
+        #expect(finished.status == 130, "\(stderr)")
         #expect(stderr.contains("kvctl: interrupted: stopping after the current transaction"))
         let line = try #require(stderr.split(separator: "\n").first { $0.contains("interrupted (Ctrl-C): stopped after ") })
         #expect(line.contains("the journal records how far it got: kvctl publish --resume finishes it, kvctl rollback returns to the state before it"))
