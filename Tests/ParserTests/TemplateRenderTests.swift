@@ -18,6 +18,7 @@ let kv = DictionaryKeyLookup([
     "app/hosts/b": "10.0.0.2",
     "app/hosts/deep/c": "10.0.0.3",
     "app/hosts/folder/": "",
+    "app/hostsX/e": "10.0.0.5",
     "flags/debug": "true",
     "list": "x,y,z",
     "count": "41",
@@ -60,8 +61,27 @@ let renderCases: [RenderCase] = [
                output: "42 true 8"),
     RenderCase(name: "contains and in", source: #"{{ contains "b" "abc" }} {{ in (key "list" | split ",") "y" }}"#,
                output: "true true"),
+    // toJSON marshals consul-template's whole dependency.KeyPair (dependency/kv_list.go: Path, Key,
+    // Value, CreateIndex, ModifyIndex, LockIndex, Flags, Session, in that order; encoding/json
+    // escapes <, > and &). Offline there are no indexes, flags or sessions: kvctl writes 0 and "".
     RenderCase(name: "toJSON", source: #"{{ ls "app/hosts" | toJSON }} {{ toJSON "<a>" }}"#,
-               output: #"[{"Key":"a","Value":"10.0.0.1"},{"Key":"b","Value":"10.0.0.2"}] "\u003ca\u003e""#),
+               output: #"[{"Path":"app/hosts/a","Key":"a","Value":"10.0.0.1","CreateIndex":0,"ModifyIndex":0,"LockIndex":0,"Flags":0,"Session":""},"#
+                   + #"{"Path":"app/hosts/b","Key":"b","Value":"10.0.0.2","CreateIndex":0,"ModifyIndex":0,"LockIndex":0,"Flags":0,"Session":""}] "\u003ca\u003e""#),
+    // Consul lists keys by plain string prefix, and kv_list.go trims the prefix and leading "/":
+    // `tree "app/hosts"` also returns app/hostsX/e as "X/e"; ls keeps only keys without "/"
+    // (template/funcs.go, lsFunc), so the same prefix lists a and b only.
+    RenderCase(name: "tree is a plain string prefix", source: #"{{ range tree "app/hosts" }}{{ .Key }}={{ .Path }} {{ end }}"#,
+               output: "X/e=app/hostsX/e a=app/hosts/a b=app/hosts/b deep/c=app/hosts/deep/c "),
+    RenderCase(name: "KeyPair fields", source: #"{{ with index (ls "app/hosts") 0 }}{{ .CreateIndex }} {{ .Flags }} [{{ .Session }}]{{ end }}"#,
+               output: "0 0 []"),
+    // fmt's parsenum (src/fmt/print.go) gives up on a width or precision past 1e6 and writes
+    // %!(NOVERB) for the rest of the format; a 7-digit width is still honoured.
+    RenderCase(name: "printf width and precision too large",
+               source: #"{{ printf "a%999999999db" 1 }}|{{ printf "%.99999999999999999999f" 1.0 }}|{{ printf "%8d" 1 | len }}"#,
+               output: "a%!(NOVERB)%!(EXTRA int=1)|%!(NOVERB)%!(EXTRA float64=1)|8"),
+    // Go's integer division wraps math.MinInt64 / -1 to itself (the spec's "Integer operators").
+    RenderCase(name: "division overflow wraps as in Go", source: "{{ divide -1 -9223372036854775808 }} {{ modulo -1 -9223372036854775808 }}",
+               output: "-9223372036854775808 0"),
     RenderCase(name: "variables", source: #"{{ $h := key "es/host" }}{{ $p := "1" }}{{ if true }}{{ $p = "2" }}{{ end }}{{ $h }}:{{ $p }}"#,
                output: "es.internal:2"),
     RenderCase(name: "define and template", source: #"{{ define "hp" }}{{ .Key }}:{{ .Value }}{{ end }}{{ range ls "app/hosts" }}{{ template "hp" . }},{{ end }}"#,
@@ -120,6 +140,17 @@ struct TemplateRenderTests {
         #expect(error.message == "error calling eq: incompatible types for comparison")
         let undefined = try TemplateParser(name: "t").parse(#"{{ template "nope" }}"#)
         #expect(throws: TemplateRenderError.self) { try undefined.render(using: kv) }
+    }
+
+    /// text/template/exec.go, evalCall: "wrong number of args for %s: want %d got %d" is an
+    /// execution error, so a call on a path that never runs is no error at all.
+    @Test func arityIsCheckedWhenExecuting() throws {
+        let template = try TemplateParser(name: "t").parse("{{ if false }}{{ key \"a\" \"b\" }}{{ end }}x\n{{ keyOrDefault \"a\" }}")
+        let error = try #require(throws: TemplateRenderError.self) { try template.render(using: kv) }
+        #expect(error.message == "wrong number of args for keyOrDefault: want 2 got 1")
+        #expect(error.line == 2 && error.column == 4)
+        let piped = try TemplateParser(name: "t").parse(#"{{ printf "%s" key }}"#)
+        #expect(throws: TemplateRenderError.self) { try piped.render(using: kv) }
     }
 
     @Test func sourceMapFollowsTextAndActions() throws {
