@@ -15,15 +15,15 @@ extension Array where Element: Sendable {
         let workers = Swift.min(count, ProcessInfo.processInfo.activeProcessorCount)
         return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             nonisolated(unsafe) let output = buffer
-            let next = NextIndex()
             withoutActuallyEscaping(transform) { transform in
+                let work = SharedWork(transform)
                 let done = DispatchGroup()
                 for _ in 0..<workers {
                     done.enter()
                     let thread = Thread {
                         // Each worker takes the next unclaimed index, so one slow item does not hold up a share.
-                        while case let index = next.claim(), index < count {
-                            (output.baseAddress! + index).initialize(to: transform(self[index]))
+                        while case let index = work.claim(), index < count {
+                            (output.baseAddress! + index).initialize(to: work.transform!(self[index]))
                         }
                         done.leave()
                     }
@@ -31,14 +31,21 @@ extension Array where Element: Sendable {
                     thread.start()
                 }
                 done.wait()
+                // The threads may outlive this call for a moment; the closure must not.
+                work.transform = nil
             }
             initialized = count
         }
     }
 }
 
-private final class NextIndex: Sendable {
-    private let value = Atomic<Int>(0)
+/// The transform and the next unclaimed index, shared by the workers of one `concurrentMap`.
+/// `transform` is only written before the workers start and after they have all finished.
+private final class SharedWork<Element, T>: @unchecked Sendable {
+    var transform: (@Sendable (Element) -> T)?
+    private let next = Atomic<Int>(0)
 
-    func claim() -> Int { value.add(1, ordering: .relaxed).oldValue }
+    init(_ transform: @escaping @Sendable (Element) -> T) { self.transform = transform }
+
+    func claim() -> Int { next.add(1, ordering: .relaxed).oldValue }
 }

@@ -31,11 +31,16 @@ public struct LineIndex: Sendable {
         checkpoints.reserveCapacity(bytes.count / Self.stride + 1)
         bytes.withUnsafeBufferPointer { buffer in
             var scalars = 0
-            for i in buffer.indices {
-                if i % Self.stride == 0 { checkpoints.append(scalars) }
-                let b = buffer[i]
-                if b == 0x0A { starts.append(i + 1) }
-                if b & 0xC0 != 0x80 { scalars += 1 }
+            var blockStart = 0
+            while blockStart < buffer.count {
+                checkpoints.append(scalars)
+                let blockEnd = Swift.min(blockStart + Self.stride, buffer.count)
+                for i in blockStart..<blockEnd {
+                    let b = buffer[i]
+                    if b == 0x0A { starts.append(i + 1) }
+                    scalars &+= b & 0xC0 == 0x80 ? 0 : 1
+                }
+                blockStart = blockEnd
             }
         }
         self.starts = starts

@@ -19,6 +19,10 @@ struct TemplateCase: Sendable, CustomTestStringConvertible {
     }
 }
 
+/// Verdicts and messages are Go's: golang/go src/text/template/parse/parse.go (itemList,
+/// parseControl, pipeline, term, useVar, checkPipeline) and parse/lex.go (unclosed action, comments,
+/// quoted strings); "unexpected EOF: {{x}} opened at line N is never closed" adds the opening line
+/// to Go's "unexpected EOF".
 let templateCases: [TemplateCase] = [
     .valid("plain text", "input { beats { port => 5044 } }\n"),
     .valid("key and keyOrDefault", #"port => {{ key "logstash/port" }} host => "{{ keyOrDefault "es/host" "localhost" }}""#),

@@ -25,17 +25,23 @@ let kv = DictionaryKeyLookup([
 ])
 
 let renderCases: [RenderCase] = [
+    // key, keyOrDefault, keyExists and the "@dc" suffix: consul-template template/funcs.go (keyFunc,
+    // keyWithDefaultFunc, keyExistsFunc) and dependency/kv_get.go (KVGetQueryRe: prefix@dc).
     RenderCase(name: "key", source: #"host => "{{ key "es/host" }}""#, output: #"host => "es.internal""#),
     RenderCase(name: "key with datacenter", source: #"{{ key "es/host@dc1" }}"#, output: "es.internal"),
     RenderCase(name: "keyOrDefault present and absent",
                source: #"{{ keyOrDefault "es/port" "1" }} {{ keyOrDefault "es/user" "elastic" }}"#, output: "9200 elastic"),
     RenderCase(name: "piped keyOrDefault default", source: #"{{ "x" | keyOrDefault "nope" }}"#, output: "x"),
     RenderCase(name: "keyExists", source: #"{{ keyExists "es/host" }} {{ keyExists "nope" }}"#, output: "true false"),
+    // ls skips keys containing "/", tree skips folder markers; keys are relative to the prefix
+    // (template/funcs.go lsFunc/treeFunc, dependency/kv_list.go).
     RenderCase(name: "ls is one level", source: "{{ range ls \"app/hosts\" }}{{ .Key }}={{ .Value }};{{ end }}",
                output: "a=10.0.0.1;b=10.0.0.2;"),
     RenderCase(name: "tree is recursive", source: "{{ range $i, $p := tree \"app/hosts/\" }}{{ $i }}:{{ $p.Key }} {{ end }}",
                output: "0:a 1:b 2:deep/c "),
     RenderCase(name: "range else on empty safeLs", source: #"{{ range safeLs "none" }}x{{ else }}empty{{ end }}"#, output: "empty"),
+    // Control structures, trim markers and comments: golang/go src/text/template/doc.go and exec.go
+    // (walkRange, walkIfOrWith), parse/lex.go (trim markers "{{- " and " -}}", comments).
     RenderCase(name: "break and continue",
                source: #"{{ range $i, $e := ls "app/hosts" }}{{ if eq $i 0 }}{{ continue }}{{ end }}{{ $e.Value }}{{ break }}{{ end }}"#,
                output: "10.0.0.2"),
@@ -45,13 +51,20 @@ let renderCases: [RenderCase] = [
                output: "[es.internal]else"),
     RenderCase(name: "trim markers", source: "a  {{- \" b \" -}}  \n c", output: "a b c"),
     RenderCase(name: "comments vanish", source: "a {{/* one */}} b {{- /* two */ -}} c", output: "a  bc"),
+    // printf, print, println are fmt.Sprintf, fmt.Sprint, fmt.Sprintln (src/text/template/funcs.go);
+    // verbs, padding and %!verb(type=value) from src/fmt/doc.go and print.go; Sprint adds spaces only
+    // between operands when neither is a string.
     RenderCase(name: "printf verbs", source: #"{{ printf "%s|%d|%v|%q|%5s|%-3d|%.2f|%x" "a" 42 true "q" "r" 7 1.5 255 }}"#,
                output: #"a|42|true|"q"|    r|7  |1.50|ff"#),
     RenderCase(name: "printf wrong type", source: #"{{ printf "%d" "x" }}"#, output: "%!d(string=x)"),
     RenderCase(name: "print and println", source: #"{{ print "a" 1 2 "b" }}|{{ println 1 "x" }}"#, output: "a1 2b|1 x\n"),
+    // split, join, toUpper, toLower, trimSpace, replaceAll, parseInt, parseBool, add, subtract,
+    // contains, in: consul-template template/funcs.go (math functions take (b, a) and compute a op b).
     RenderCase(name: "split, join and friends",
                source: #"{{ key "list" | split "," | join ";" }} {{ toUpper "ab" }} {{ toLower "CD" }} [{{ trimSpace "  e " }}] {{ replaceAll "." "-" "a.b.c" }}"#,
                output: "x;y;z AB cd [e] a-b-c"),
+    // len counts bytes of a string, index of a string gives a byte (src/text/template/funcs.go);
+    // and/or return the deciding operand, eq takes several (same file, and doc.go "Functions").
     RenderCase(name: "len and index", source: #"{{ len (ls "app/hosts") }} {{ (index (ls "app/hosts") 1).Key }} {{ len "héllo" }}"#,
                output: "2 b 6"),
     RenderCase(name: "comparisons and logic",
@@ -82,6 +95,8 @@ let renderCases: [RenderCase] = [
     // Go's integer division wraps math.MinInt64 / -1 to itself (the spec's "Integer operators").
     RenderCase(name: "division overflow wraps as in Go", source: "{{ divide -1 -9223372036854775808 }} {{ modulo -1 -9223372036854775808 }}",
                output: "-9223372036854775808 0"),
+    // Variables, define/template and block: src/text/template/doc.go ("Variables", "Nested template
+    // definitions"); numbers print with %v, i.e. strconv 'g' shortest (src/fmt/format.go fmtFloat).
     RenderCase(name: "variables", source: #"{{ $h := key "es/host" }}{{ $p := "1" }}{{ if true }}{{ $p = "2" }}{{ end }}{{ $h }}:{{ $p }}"#,
                output: "es.internal:2"),
     RenderCase(name: "define and template", source: #"{{ define "hp" }}{{ .Key }}:{{ .Value }}{{ end }}{{ range ls "app/hosts" }}{{ template "hp" . }},{{ end }}"#,
