@@ -79,8 +79,8 @@ let package = Package(
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "GitKit", "KVCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "ReleaseTests", dependencies: ["KVCore", "GitKit", "Snapshots", "TestSupport"]),
-        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema"]),
-        .testTarget(name: "ParserTests", dependencies: ["LogstashConfig", "ConsulTemplate", "TextPositions"]),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "TestSupport"]),
+        .testTarget(name: "ParserTests", dependencies: ["LogstashConfig", "ConsulTemplate", "TextPositions", "TestSupport"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "KVCore", "TestSupport"]),
         .testTarget(name: "PublishingTests", dependencies: ["Publishing", "LocalStore", "KVCore", "TestSupport", "ConsulKit", "ConsulDouble"]),
         // The double is checked through raw AsyncHTTPClient calls, independently of ConsulKit.

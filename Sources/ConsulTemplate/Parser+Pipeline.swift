@@ -181,17 +181,18 @@ extension ParserEngine {
             digits.removeFirst()
         }
         let lower = digits.lowercased()
+        // The sign is parsed with the digits, as strconv.ParseInt does: -9223372036854775808 is an int.
+        let sign = negative ? "-" : ""
         var integer: Int?
         for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where lower.hasPrefix(prefix) {
-            integer = Int(lower.dropFirst(2), radix: radix)
+            integer = Int(sign + lower.dropFirst(2), radix: radix)
             if integer == nil { return nil }
         }
         if integer == nil, lower.allSatisfy(\.isNumber) {
-            integer = lower.count > 1 && lower.hasPrefix("0") ? Int(lower.dropFirst(), radix: 8) : Int(lower)
+            integer = lower.count > 1 && lower.hasPrefix("0") ? Int(sign + lower.dropFirst(), radix: 8) : Int(sign + lower)
         }
         if let value = integer {
-            let signed = negative ? -value : value
-            return TemplateNumber(text: text, integer: signed, double: Double(signed))
+            return TemplateNumber(text: text, integer: value, double: Double(value))
         }
         guard let value = Double(lower), lower.first != "." || lower.count > 1 else { return nil }
         return TemplateNumber(text: text, integer: nil, double: negative ? -value : value)

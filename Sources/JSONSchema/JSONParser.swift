@@ -133,7 +133,7 @@ struct ByteParser {
 
     mutating func enter() throws(JSONParseError) {
         depth += 1
-        if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
+        if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels of arrays and objects (kvctl limit)") }
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSONValue {

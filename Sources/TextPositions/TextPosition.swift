@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A place in a UTF-8 text: 1-based line and column (the column counts Unicode scalars, as Logstash
 /// and Go count characters) plus the 0-based byte offset. Shared by the Logstash and template parsers.
 public struct TextPosition: Hashable, Sendable, CustomStringConvertible {
@@ -18,37 +20,17 @@ public struct TextPosition: Hashable, Sendable, CustomStringConvertible {
 public struct LineIndex: Sendable {
     public let bytes: [UInt8]
     private let starts: [Int]
-    /// Unicode scalars before each multiple of `stride` bytes, so a column costs at most
-    /// `stride` byte checks however long its line (a parser asks for many positions on one line).
-    private let scalarCheckpoints: [Int]
-    private static let stride = 64
+    /// Built on first need: only a position far into a long line uses it.
+    private let checkpoints = ScalarCheckpoints()
 
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
         var starts = [0]
         starts.reserveCapacity(bytes.count / 32 + 1)
-        var checkpoints: [Int] = []
-        checkpoints.reserveCapacity(bytes.count / Self.stride + 1)
         bytes.withUnsafeBufferPointer { buffer in
-            var scalars = 0
-            for i in buffer.indices {
-                if i % Self.stride == 0 { checkpoints.append(scalars) }
-                let b = buffer[i]
-                if b == 0x0A { starts.append(i + 1) }
-                if b & 0xC0 != 0x80 { scalars += 1 }
-            }
+            for i in buffer.indices where buffer[i] == 0x0A { starts.append(i + 1) }
         }
         self.starts = starts
-        self.scalarCheckpoints = checkpoints
-    }
-
-    /// Unicode scalars that start before `offset`.
-    private func scalars(before offset: Int) -> Int {
-        guard !scalarCheckpoints.isEmpty else { return 0 }
-        let block = min(offset / Self.stride, scalarCheckpoints.count - 1)
-        var count = scalarCheckpoints[block]
-        for i in block * Self.stride..<offset where bytes[i] & 0xC0 != 0x80 { count += 1 }
-        return count
     }
 
     public var lineCount: Int { starts.count }
@@ -56,7 +38,15 @@ public struct LineIndex: Sendable {
     public func position(of offset: Int) -> TextPosition {
         let offset = min(max(offset, 0), bytes.count)
         let line = lineNumber(of: offset)
-        let column = scalars(before: offset) - scalars(before: starts[line - 1]) + 1
+        let start = starts[line - 1]
+        // Counting from the line start would make many positions on one long line quadratic
+        // (a generated one-line config); far from the start, count from a checkpoint instead.
+        guard offset - start > ScalarCheckpoints.stride else {
+            var column = 1
+            for i in start..<offset where bytes[i] & 0xC0 != 0x80 { column += 1 }
+            return TextPosition(line: line, column: column, offset: offset)
+        }
+        let column = checkpoints.scalars(before: offset, in: bytes) - checkpoints.scalars(before: start, in: bytes) + 1
         return TextPosition(line: line, column: column, offset: offset)
     }
 
@@ -89,5 +79,34 @@ public struct LineIndex: Sendable {
         let start = starts[line - 1]
         let end = line < starts.count ? starts[line] - 1 : bytes.count
         return start..<end
+    }
+}
+
+/// Unicode scalars before each multiple of `stride` bytes, so that a column costs at most
+/// `stride` byte checks however long its line.
+final class ScalarCheckpoints: Sendable {
+    static let stride = 256
+    private let table = Mutex<[Int]?>(nil)
+
+    func scalars(before offset: Int, in bytes: [UInt8]) -> Int {
+        let table = table.withLock { table in
+            if table == nil { table = Self.build(bytes) }
+            return table!
+        }
+        let block = offset / Self.stride
+        var count = table[block]
+        for i in block * Self.stride..<offset where bytes[i] & 0xC0 != 0x80 { count += 1 }
+        return count
+    }
+
+    private static func build(_ bytes: [UInt8]) -> [Int] {
+        var table: [Int] = []
+        table.reserveCapacity(bytes.count / stride + 1)
+        var scalars = 0
+        for i in 0...bytes.count {
+            if i % stride == 0 { table.append(scalars) }
+            if i < bytes.count, bytes[i] & 0xC0 != 0x80 { scalars += 1 }
+        }
+        return table
     }
 }
