@@ -5,7 +5,7 @@ import TestSupport
 /// Every input `make fuzz` saved (Tests/FuzzRegressions/<target>/crash-*, timeout-*, oom-*), replayed
 /// through the real kvctl binary in a repository that puts the bytes where the fuzz target
 /// (Fuzz/<target>.swift) feeds them, so one crasher is an exit by signal this test reports, not the
-/// end of the suite. Ceilings as the fuzzer's: -timeout=5, and memory well under -rss_limit_mb=1024.
+/// end of the suite. Ceilings as the robustness table's: 5 s (the fuzzer's -timeout) and 512 MB.
 struct FuzzRegression: Sendable, CustomTestStringConvertible {
     let target: String
     let file: URL
@@ -82,11 +82,11 @@ struct FuzzRegression: Sendable, CustomTestStringConvertible {
     func savedInputDoesNotCrashOrHang(_ saved: FuzzRegression) throws {
         let fixture = try FixtureRepository()
         try FuzzRegression.place(Array(try Data(contentsOf: saved.file)), for: saved.target, in: fixture)
-        let result = try run(kvctlBinary(), ["validate"], in: fixture.url, timeout: 60)
+        let result = try run(kvctlBinary(), ["validate"], in: fixture.url, timeout: RobustnessCase.processTimeout)
         // 0 clean, 1 findings, 2 a refused repository; 128 + N is death by signal N.
         #expect(result.status <= 2, "exit \(result.status): \(result.standardError.suffix(600))")
-        #expect(result.seconds < 5, "\(result.seconds) s")
-        #expect(result.peakMemoryBytes < 512 * 1_048_576, "\(result.peakMemoryBytes / 1_048_576) MB")
+        #expect(result.seconds < RobustnessCase.wallCeiling, "\(result.seconds) s")
+        #expect(result.peakMemoryBytes < RobustnessCase.memoryCeiling, "\(result.peakMemoryBytes / 1_048_576) MB")
     }
 
     /// The replay knows every target `make fuzz` builds.
