@@ -21,15 +21,19 @@ case "${1:-}" in build|seed|run|all) step=$1; shift ;; esac
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")
 
-# One module: its sources compiled with coverage instrumentation into OBJ/<name>.o + .swiftmodule.
+# One module: the Swift sources of a folder compiled with coverage instrumentation into
+# OBJ/<name>.o + .swiftmodule, again only when a source is newer or an earlier module (build() lists
+# them in dependency order) was recompiled; further arguments are compiler flags.
 # -enable-testing lets an entry file reach internal API with @testable import.
+recompiled=
 module() {
-  local name=$1; shift
+  local name=$1 folder=$2; shift 2
   local stamp=$OBJ/$name.o
-  if [ -f "$stamp" ] && [ -z "$(find "$@" -newer "$stamp" 2>/dev/null | head -1)" ]; then return; fi
+  if [ -z "$recompiled" ] && [ -f "$stamp" ] && [ -z "$(find "$folder" -name '*.swift' -newer "$stamp" | head -1)" ]; then return; fi
+  recompiled=1
   echo "fuzz: compiling $name"
   swiftc "${FLAGS[@]}" -enable-testing -wmo -module-name "$name" -emit-module -emit-module-path "$OBJ/$name.swiftmodule" \
-    -c -o "$OBJ/$name.o" "$@"
+    -c -o "$OBJ/$name.o" "$@" "$folder"/*.swift
 }
 
 build() {
@@ -44,19 +48,19 @@ build() {
     done
     ar rcs "$OBJ/cyaml.a" "$OBJ"/cyaml-*.o
   fi
-  module TextPositions Sources/TextPositions/*.swift
-  module JSONSchema Sources/JSONSchema/*.swift
-  module LogstashConfig Sources/LogstashConfig/*.swift
-  module ConsulTemplate Sources/ConsulTemplate/*.swift
-  module Yams -DSWIFT_PACKAGE -Xcc -DYAML_DECLARE_STATIC -Xcc -fmodule-map-file="$yams/CYaml/include/module.modulemap" -I "$yams/CYaml/include" "$yams"/Yams/*.swift
-  module KVCore -Xcc -fmodule-map-file="$yams/CYaml/include/module.modulemap" -I "$yams/CYaml/include" Sources/KVCore/*.swift
+  local cyaml=(-Xcc -fmodule-map-file="$yams/CYaml/include/module.modulemap" -I "$yams/CYaml/include")
+  module TextPositions Sources/TextPositions
+  module JSONSchema Sources/JSONSchema
+  module LogstashConfig Sources/LogstashConfig
+  module ConsulTemplate Sources/ConsulTemplate
+  module Yams "$yams/Yams" -DSWIFT_PACKAGE -Xcc -DYAML_DECLARE_STATIC "${cyaml[@]}"
+  module KVCore Sources/KVCore "${cyaml[@]}"
   for target in "${targets[@]}"; do
     local binary=$WORK/bin/$target
     mkdir -p "$WORK/bin"
     if [ -f "$binary" ] && [ -z "$(find Fuzz/"$target".swift "$OBJ" -newer "$binary" | head -1)" ]; then continue; fi
     echo "fuzz: linking $target"
-    swiftc "${FLAGS[@]}" -Xcc -fmodule-map-file="$yams/CYaml/include/module.modulemap" -I "$yams/CYaml/include" \
-      Fuzz/"$target".swift "$OBJ"/{TextPositions,JSONSchema,LogstashConfig,ConsulTemplate,Yams,KVCore}.o "$OBJ/cyaml.a" -o "$binary"
+    swiftc "${FLAGS[@]}" "${cyaml[@]}" Fuzz/"$target".swift "$OBJ"/{TextPositions,JSONSchema,LogstashConfig,ConsulTemplate,Yams,KVCore}.o "$OBJ/cyaml.a" -o "$binary"
   done
 }
 
@@ -72,7 +76,7 @@ run() {
   export LSAN_OPTIONS=suppressions=$ROOT/Fuzz/lsan.supp
   for target in "${targets[@]}"; do
     local artifacts=$WORK/artifacts/$target/ log=$WORK/logs/$target-$(date -u +%Y%m%dT%H%M%S).log
-    mkdir -p "$artifacts" "$WORK/corpus/$target"
+    mkdir -p "$artifacts" "$WORK/corpus/$target" "$WORK/seeds/$target"
     echo "fuzz: $target for ${SECONDS_PER_TARGET}s (log $log)"
     # -fork=1 with -ignore_*: a finding is saved and fuzzing goes on in a fresh child, on one core.
     "$WORK/bin/$target" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
