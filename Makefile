@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(PATH):/opt/swift/usr/bin
 RELEASE := .build/release/kvctl
 
-.PHONY: deps build release test demo bench soak install uninstall clean docs schemas
+.PHONY: deps build release test demo bench soak fuzz install uninstall clean docs schemas
 
 # libgit2 through pkg-config for the build; git and python3 for test fixtures and benchmarks; openssl
 # for the certificates of the TLS tests.
@@ -42,6 +42,11 @@ soak: release
 	$(SWIFT) build -c release --product consul-double
 	python3 bench/soak.py --kvctl $(RELEASE) --double .build/release/consul-double --trials $${TRIALS:-50}
 
+# Coverage-guided fuzzing (libFuzzer), FUZZ_SECONDS per target (default 60); not part of `make test`.
+# Findings are copied to Tests/FuzzRegressions/; record each run in docs/fuzzing.md.
+fuzz: deps
+	bash scripts/fuzz.sh
+
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
@@ -63,4 +68,4 @@ schemas:
 	python3 scripts/embed-schemas.py
 
 clean:
-	rm -rf .build bench/work
+	rm -rf .build .build-fuzz bench/work
