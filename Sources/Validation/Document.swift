@@ -108,5 +108,6 @@ public struct Document: Sendable {
 
 enum DocumentRules {
     static let jsonSyntax = Rule("json-syntax", .error, "A JSON file does not parse.",
-                                 rationale: "Consumers parse these values; a syntax error breaks them after publish.")
+                                 rationale: "Consumers parse these values; a syntax error breaks them after publish.",
+                                 consumer: "Grafana's file provisioning skips a dashboard file that does not decode (grafana/grafana pkg/services/provisioning/dashboards/file_reader.go), and consul-template's parseJSON stops the render on invalid JSON (hashicorp/consul-template template/funcs.go, parseJSON).")
 }

@@ -144,5 +144,6 @@ struct Classification {
 
 enum ItemRules {
     static let unknownType = Rule("type-unknown", .error, "A `type:` names a kind of content kvctl does not know.",
-                                  rationale: "A misspelt type would silently skip the checks the author asked for.")
+                                  rationale: "A misspelt type would silently skip the checks the author asked for.",
+                                  consumer: "No consumer reads `type:`: it is the author's instruction to kvctl, and a check the author asked for that cannot run must fail closed rather than pass.")
 }

@@ -123,6 +123,16 @@ import TestSupport
 }
 
 @Suite struct RuleCatalog {
+    /// Issue 11: an error means "the consumer would reject or mis-serve this", so every error rule
+    /// names the consumer behaviour it predicts and where that is documented or implemented.
+    @Test func everyErrorRuleCitesItsConsumer() throws {
+        let json = try kvctl(["rules", "--output", "json"], in: URL(fileURLWithPath: NSTemporaryDirectory()))
+        let rules = try #require(try JSONSerialization.jsonObject(with: Data(json.output)) as? [[String: Any]])
+        #expect(rules.count > 30)
+        let uncited = rules.filter { $0["severity"] as? String == "error" && (($0["consumer"] as? String) ?? "").isEmpty }.map { $0["id"] as? String ?? "?" }
+        #expect(uncited.isEmpty, "error rules without a consumer citation: \(uncited)")
+    }
+
     @Test func docsListEveryRule() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let generated = try kvctl(["rules", "--output", "markdown"], in: root)

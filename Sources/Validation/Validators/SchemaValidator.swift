@@ -5,9 +5,11 @@ import KVCore
 /// `kvctl.yaml` rule whose glob matches, else the built-in schema of the item's kind.
 struct SchemaValidator: ItemValidator {
     static let mismatch = Rule("schema", .error, "A value does not satisfy its JSON Schema.",
-                               rationale: "Schemas state what consumers accept; a mismatch is a broken service after publish.")
+                               rationale: "Schemas state what consumers accept; a mismatch is a broken service after publish.",
+                               consumer: "The repository's own statement of what its consumer accepts (a schema attached by `schema:` or a `rules:` glob in kvctl.yaml): the service reading the key is the judge, and the repository has written its judgement down.")
     static let unusable = Rule("schema-missing", .error, "A schema named for a value does not exist or does not compile.",
-                               rationale: "A check that cannot run must not pass silently.")
+                               rationale: "A check that cannot run must not pass silently.",
+                               consumer: "None directly: the repository asked for a check of what its consumer accepts, and a gate that cannot run that check cannot vouch for the value (fail closed).")
 
     var rules: [Rule] { [Self.mismatch, Self.unusable] }
 

@@ -3,7 +3,8 @@ import KVCore
 /// Consul refuses values over `kv_max_value_size` (512 KiB by default) with a 413 mid-publish.
 struct ValueSizeValidator: ItemValidator {
     static let tooLarge = Rule("value-too-large", .error, "A value is larger than Consul accepts.",
-                               rationale: "Consul answers 413 for a value over kv_max_value_size; catching it here keeps a publish from failing part-way.")
+                               rationale: "Consul answers 413 for a value over kv_max_value_size; catching it here keeps a publish from failing part-way.",
+                               consumer: "Consul refuses a KV or txn request body over kv_max_value_size (default 512 KiB) with 413 Request Entity Too Large (Consul docs: agent configuration, limits.kv_max_value_size, \"affects the txn endpoint too\"; api-docs/kv: values cannot be larger than 512kb).")
 
     var rules: [Rule] { [Self.tooLarge] }
 
