@@ -32,8 +32,10 @@ struct SecretValidator: ItemValidator {
         let value = item.entry.value
         var matches = SecretScanner.scan(value)
         // A parsed pipeline says which assignments are settings; the bytes still say where keys and
-        // commented-out lines are.
-        if let settings = LogstashSecrets.assignments(in: item) {
+        // commented-out lines are. The bytes hold every literal the pipeline does, so where they show
+        // no live assignment there is nothing for the parsed form to confirm or drop, and the walk
+        // over it (the dearest part of checking a pipeline) is skipped.
+        if matches.contains(where: { $0.isAssignment && !$0.commented }), let settings = LogstashSecrets.assignments(in: item) {
             let keys = matches.filter { !$0.isAssignment }
             let commentedOut = matches.filter { $0.isAssignment && $0.commented }
             // `token => "ghp_…"` is reported as the GitHub token the bytes found.
