@@ -60,16 +60,17 @@ import TestSupport
         let publisher = try SpawnedProcess(kvctlBinary(), ["publish", target, "--yes", "--force"], in: fixture.url,
                                            environment: environment, timeout: 120)
         let journalLine = "\"key\":\"kvctl/settings/journal\""
-        var interrupted = false
-        let ceiling = ContinuousClock.now + .seconds(100)
-        while !publisher.hasExited && ContinuousClock.now < ceiling {
-            if storeText().contains(journalLine) {
-                interrupted = true
-                break
+        // On a thread of its own, not the cooperative pool: a loaded test runner must not leave the
+        // lock free (and the publisher running) for seconds while this loop waits to be resumed.
+        let interrupted = try await offPool { () -> Bool in
+            let ceiling = Date().addingTimeInterval(100)
+            while !publisher.hasExited && Date() < ceiling {
+                if storeText().contains(journalLine) { return true }
+                flock(lock, LOCK_UN)
+                usleep(2_000)
+                flock(lock, LOCK_EX)
             }
-            flock(lock, LOCK_UN)
-            try await Task.sleep(for: .milliseconds(2))
-            flock(lock, LOCK_EX)
+            return false
         }
         publisher.kill()
         let killed = try await offPool { try publisher.wait() }

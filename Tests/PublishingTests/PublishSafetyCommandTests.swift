@@ -22,7 +22,7 @@ private func tag(_ fixture: FixtureRepository, _ name: String, keys: Int, value:
 
 /// kvctl running in the background, for a test to act on while it runs; its stderr in the pipe.
 private func started(_ arguments: [String], in fixture: FixtureRepository) throws -> SpawnedProcess {
-    try SpawnedProcess(kvctlBinary(), arguments, in: fixture.url, environment: localEnvironment, timeout: 120)
+    try SpawnedProcess(kvctlBinary(), arguments, in: fixture.url, environment: localEnvironment, timeout: 240)
 }
 
 /// Polls a running process's standard error until it holds `text` or the process ends.
@@ -223,10 +223,11 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
         let store = LocalStore(repositoryRoot: fixture.url)
         let held = try await store.tryLock("kvctl/settings/lock", as: .current("publish v1.1.0")).get()
 
-        let process = try started(["publish", "2.0.0", "--yes"], in: fixture)
+        // A long --lock-timeout: on a loaded runner this test may resume late to release the lock.
+        let process = try started(["publish", "2.0.0", "--yes", "--lock-timeout", "120"], in: fixture)
         // The lockless plan is made; kvctl now waits for the lock this test holds.
         let seen = try await waitForStandardError(of: process, containing: "waiting up to")
-        #expect(seen.contains("waiting up to 30s for the lock kvctl/settings/lock"))
+        #expect(seen.contains("waiting up to 120s for the lock kvctl/settings/lock"))
         // Another publisher's version goes live meanwhile: the record that plan read is stale.
         let others = Dictionary(uniqueKeysWithValues: (0..<8).map { ("config/app/k\($0)", "other") })
         _ = try await publish(request("1.1.0", others), to: store)
@@ -267,11 +268,13 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
         try fixture.write("kvctl.yaml", "name: settings\ntransaction: {max-operations: 4}\n")
         try tag(fixture, "v1.0.0", keys: 40)
         let double = try await ConsulDouble.start()
-        double.faults.delayResponses(by: .milliseconds(150))
+        // From the third transaction on, each is held 3 s by the double: the signal lands while one is
+        // in flight however late a loaded test runner gets round to sending it.
+        double.faults.stallTransactions(after: 2, for: .seconds(3))
 
         let process = try started(["publish", "1.0.0", "--yes", "--consul", double.baseURL], in: fixture)
         let clock = ContinuousClock(), deadline = clock.now + .seconds(60)
-        while double.recentRequests.filter({ $0.uri.hasPrefix("/v1/txn") }).count < 2 && clock.now < deadline {
+        while double.recentRequests.filter({ $0.uri.hasPrefix("/v1/txn") }).count < 3 && clock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         process.kill(SIGINT)
