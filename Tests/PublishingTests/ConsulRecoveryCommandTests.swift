@@ -164,6 +164,33 @@ import TestSupport
     }
 
     /// A second publisher waits while the lock is held and takes it when the holder lets go.
+    /// An environment pinned to the release an interrupted publish was writing: sync resumes it.
+    @Test func syncResumesAnInterruptedPublishOfThePinnedRelease() async throws {
+        let double = try await ConsulDouble.start()
+        #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
+        let before = double.requestCounts.transactions
+        double.faults.stallTransactions(after: 1, for: .seconds(1))
+        let publisher = try SpawnedProcess(kvctlBinary(), ["publish", "1.1.0", "--yes", "--consul", double.baseURL],
+                                           in: fixture.url, environment: environment, timeout: 120)
+        #expect(try await eventually { double.requestCounts.transactions > before })
+        double.clock.advance(by: .seconds(31))
+        let result = try await offPool { try publisher.wait() }
+        double.faults.clear()
+        #expect(result.status == 1, "\(result.standardError)")
+        let fixture = fixture
+        try await offPool {
+            try fixture.write("kvctl.yaml", "name: settings\ntransaction: {max-operations: 8}\n"
+                + "environments:\n  prod: {address: 'http://127.0.0.1:9', version: v1.1.0}\n")
+            try fixture.commitAll()
+        }
+        let synced = try await run(["sync", "--env", "prod", "--yes"], double)
+        #expect(synced.status == 0, "\(synced.standardError)")
+        #expect(synced.standardError.contains("prod pins v1.1.0: resuming the incomplete publish of v1.1.0 over v1.0.0"), "\(synced.standardError)")
+        #expect(live(double) == Self.values("b"))
+        #expect(try await run(["status", "--env", "prod"], double).status == 0)
+        try await double.stop()
+    }
+
     @Test func aWaiterGetsTheLockWithinTheTimeout() async throws {
         let double = try await ConsulDouble.start()
         #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
