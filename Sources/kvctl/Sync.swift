@@ -5,7 +5,7 @@ import Publishing
 
 struct Sync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make an environment run the release kvctl.yaml pins it to.",
+        abstract: "Make an environment run its pinned release.",
         discussion: """
             The pin is the environment's 'version:' (a release tag) or 'track:' (the highest release in a range \
             like "1.x"; pre-releases only with 'pre: true'), read from HEAD's kvctl.yaml, as the environment's \

@@ -140,10 +140,10 @@ import TestSupport
         try await double.stop()
     }
 
-    /// Consul drops the session while a publish is between transactions (the double's clock jumps past
-    /// the TTL): the next renewal fails and the publish stops before its next transaction.
-    @Test func aLockLostMidPublishStopsItAndResumeFinishes() async throws {
-        let double = try await ConsulDouble.start()
+    /// Publishes v1.0.0, then starts v1.1.0 and makes Consul drop its session between transactions
+    /// (the double's clock jumps past the TTL): the next renewal fails and the publish stops before
+    /// its next transaction. Returns that publish's result.
+    private func loseTheLockMidPublish(_ double: ConsulDouble) async throws -> ProcessResult {
         #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
         let before = double.requestCounts.transactions
         // Slow enough that the first renewal (5 s after the lock) comes long before the last transaction.
@@ -154,6 +154,12 @@ import TestSupport
         double.clock.advance(by: .seconds(31))
         let result = try await offPool { try publisher.wait() }
         double.faults.clear()
+        return result
+    }
+
+    @Test func aLockLostMidPublishStopsItAndResumeFinishes() async throws {
+        let double = try await ConsulDouble.start()
+        let result = try await loseTheLockMidPublish(double)
         #expect(result.status == 1)
         #expect(result.standardError.contains("the publish lock was lost (its session could not be renewed)"), "\(result.standardError)")
         #expect(double.snapshot().contains { $0.key == "kvctl/settings/journal" }, "stopped part-way, journal kept")
@@ -163,19 +169,10 @@ import TestSupport
         try await double.stop()
     }
 
-    /// A second publisher waits while the lock is held and takes it when the holder lets go.
     /// An environment pinned to the release an interrupted publish was writing: sync resumes it.
     @Test func syncResumesAnInterruptedPublishOfThePinnedRelease() async throws {
         let double = try await ConsulDouble.start()
-        #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
-        let before = double.requestCounts.transactions
-        double.faults.stallTransactions(after: 1, for: .seconds(1))
-        let publisher = try SpawnedProcess(kvctlBinary(), ["publish", "1.1.0", "--yes", "--consul", double.baseURL],
-                                           in: fixture.url, environment: environment, timeout: 120)
-        #expect(try await eventually { double.requestCounts.transactions > before })
-        double.clock.advance(by: .seconds(31))
-        let result = try await offPool { try publisher.wait() }
-        double.faults.clear()
+        let result = try await loseTheLockMidPublish(double)
         #expect(result.status == 1, "\(result.standardError)")
         let fixture = fixture
         try await offPool {
@@ -191,6 +188,7 @@ import TestSupport
         try await double.stop()
     }
 
+    /// A second publisher waits while the lock is held and takes it when the holder lets go.
     @Test func aWaiterGetsTheLockWithinTheTimeout() async throws {
         let double = try await ConsulDouble.start()
         #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
