@@ -142,4 +142,18 @@ import TestSupport
         #expect(stopped.standardError.contains("stopped at datacenter dc3: dc1 done, dc3 failed, dc2 not started"), "\(stopped.standardError)")
         #expect(after == ("1", "1"), "dc1 rolled back first; dc2 was already there, untouched")
     }
+
+    /// publish and its plan go to every datacenter too; --detailed-exitcode shows each plan, then exits 2.
+    @Test func publishPlansEveryDatacenterBeforeExiting2() async throws {
+        let double = try await ConsulDouble.start(DoubleOptions(remoteDatacenters: ["dc2": ["dc2-server-1"]]))
+        try await pin("  prod: {address: '\(double.baseURL)', datacenters: [dc1, dc2]}\n")
+        let planned = try await run(["publish", "1.0.0", "--env", "prod", "--plan", "--detailed-exitcode"])
+        let published = try await run(["publish", "1.0.0", "--env", "prod", "--yes"])
+        let ports = (port(double), port(double, datacenter: "dc2"))
+        try await double.stop()
+        #expect(planned.status == 2, "\(planned.standardError)")
+        #expect(planned.standardError.components(separatedBy: "kvctl: publishing v1.0.0 as 'settings' to").count == 3, "\(planned.standardError)")
+        #expect(published.status == 0, "\(published.standardError)")
+        #expect(ports == ("1", "1"))
+    }
 }
