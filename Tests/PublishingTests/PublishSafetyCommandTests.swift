@@ -223,10 +223,11 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
         let store = LocalStore(repositoryRoot: fixture.url)
         let held = try await store.tryLock("kvctl/settings/lock", as: .current("publish v1.1.0")).get()
 
-        let process = try started(["publish", "2.0.0", "--yes"], in: fixture)
+        // A generous timeout: on a loaded machine this task may wait long for a thread to release the lock.
+        let process = try started(["publish", "2.0.0", "--yes", "--lock-timeout", "90"], in: fixture)
         // The lockless plan is made; kvctl now waits for the lock this test holds.
         let seen = try await waitForStandardError(of: process, containing: "waiting up to")
-        #expect(seen.contains("waiting up to 30s for the lock kvctl/settings/lock"))
+        #expect(seen.contains("waiting up to 90s for the lock kvctl/settings/lock"))
         // Another publisher's version goes live meanwhile: the record that plan read is stale.
         let others = Dictionary(uniqueKeysWithValues: (0..<8).map { ("config/app/k\($0)", "other") })
         _ = try await publish(request("1.1.0", others), to: store)
