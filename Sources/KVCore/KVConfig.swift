@@ -40,6 +40,14 @@ public struct KVConfig: Sendable, Equatable {
     /// sizes beyond a few hundred MiB cannot be served anyway; the cap keeps size arithmetic far from overflow.
     public static let largestSize = 1024 * 1024 * 1024
 
+    /// Every setting validation can read, as one text: all but `environments`, which say where a
+    /// release goes, never whether it is valid. Rule positions are in it, since findings cite them.
+    public var validationIdentity: String {
+        var settings = self
+        settings.environments = [:]
+        return String(reflecting: settings)
+    }
+
     static let settings = ["root", "schemas", "tag-prefix", "max-value-size", "rules", "logstash-pipelines", "external-keys",
                            "name", "meta-prefix", "prune", "sentinels", "transaction", "delete-guard", "environments"]
 
@@ -253,31 +261,138 @@ private struct SettingsParser {
 
     private mutating func environments(_ node: Node) -> [String: ConsulEnvironment] {
         guard let mapping = node.mapping else {
-            fail(node, "'environments' must be a mapping of names to {address, datacenter, token-file}")
+            fail(node, "'environments' must be a mapping of names to {address, datacenters, token-file, version or track}")
             return [:]
         }
-        var environments: [String: ConsulEnvironment] = [:]
+        var environments: [String: ConsulEnvironment] = [:], afterNodes: [(String, Node)] = []
         for (nameNode, value) in mapping {
             guard let name = text(nameNode, "environment name"), let fields = value.mapping else {
-                fail(value, "an environment must be a mapping like {address: https://consul.example.com:8501, datacenter: dc1, token-file: ~/.consul-token}")
+                fail(value, "an environment must be a mapping like {address: https://consul.example.com:8501, datacenters: [dc1], token-file: ~/.consul-token, track: latest}")
                 continue
             }
             var environment = ConsulEnvironment()
+            var version: String?, track: Node?, pre: Node?, datacenter: Node?, datacenters: Node?
             for (field, setting) in fields {
                 switch field.scalar?.string ?? "" {
                 case "address": environment.address = text(setting, "address")
-                case "datacenter": environment.datacenter = text(setting, "datacenter")
+                case "datacenter": datacenter = setting
+                case "datacenters": datacenters = setting
                 case "token-file": environment.tokenFile = text(setting, "token-file")
+                case "version": version = releaseTag(setting)
+                case "track": track = setting
+                case "pre": pre = setting
+                case "after":
+                    environment.after = text(setting, "after")
+                    afterNodes.append((name, setting))
+                case "soak": environment.soak = soak(setting)
                 case "token":
                     fail(field, "a token must not be written in the repository; put it in a file and name the file with 'token-file'")
                 default:
-                    fail(field, "unknown environment setting '\(field.scalar?.string ?? "?")'; expected address, datacenter or token-file",
+                    fail(field, "unknown environment setting '\(field.scalar?.string ?? "?")'; expected \(Self.environmentFields)",
                          rule: LoaderRules.configUnknownSetting)
                 }
             }
+            switch (datacenter, datacenters) {
+            case (let one?, nil): environment.datacenters = text(one, "datacenter").map { [$0] } ?? []
+            case (nil, let list?): environment.datacenters = datacenterList(list)
+            case (_?, _?): fail(value, "environment '\(name)' names both 'datacenter' and 'datacenters'; keep 'datacenters: [dc1, dc2]'")
+            case (nil, nil): break
+            }
+            if environment.soak != nil && fields["after"] == nil {
+                fail(value, "environment '\(name)' has 'soak' without 'after': a soak is how long a release must have run in the 'after' environment")
+            }
+            environment.pin = pin(value, name: name, version: version, track: track, pre: pre)
             environments[name] = environment
         }
+        for (name, node) in afterNodes {
+            checkGate(node, of: name, in: environments)
+        }
         return environments
+    }
+
+    static let environmentFields = "address, datacenters, token-file, version, track, pre, after or soak"
+
+    /// A release tag like `v1.4.0`; the tag prefix may be set later in the file, so any text whose
+    /// end is a semantic version passes here and the tag itself is looked up when the pin is used.
+    private mutating func releaseTag(_ node: Node) -> String? {
+        guard let tag = text(node, "version") else { return nil }
+        guard let start = tag.firstIndex(where: \.isNumber), SemanticVersion(String(tag[start...])) != nil else {
+            fail(node, "'version': expected a release tag like v1.4.0")
+            return nil
+        }
+        return tag
+    }
+
+    private mutating func pin(_ environment: Node, name: String, version: String?, track: Node?, pre: Node?) -> EnvironmentPin? {
+        var preReleases = false
+        if let pre {
+            guard let flag = pre.scalar.flatMap({ ["true": true, "false": false][$0.string] }) else {
+                fail(pre, "'pre': expected true or false")
+                return nil
+            }
+            preReleases = flag
+            if track == nil { fail(pre, "'pre' goes with 'track': a 'version' names its release exactly") }
+        }
+        switch (version, track) {
+        case (_, _?) where version != nil:
+            fail(environment, "environment '\(name)' names both 'version' and 'track'; pin one release or follow a range, not both")
+            return nil
+        case (let version?, nil): return .version(version)
+        case (nil, let track?):
+            guard let range = text(track, "track"), let parsed = VersionTrack(range, preReleases: preReleases) else {
+                fail(track, "'track': expected latest or a version range like \"1.x\" or \"1.4.x\"")
+                return nil
+            }
+            return .track(parsed)
+        default: return nil
+        }
+    }
+
+    private mutating func datacenterList(_ node: Node) -> [String] {
+        let names = list(node, "datacenters").compactMap { text($0, "datacenters entry") }
+        if names.isEmpty, node.sequence != nil { fail(node, "'datacenters': expected at least one datacenter, like [dc1, dc2]") }
+        if Set(names).count != names.count { fail(node, "'datacenters': a datacenter is listed twice") }
+        return names
+    }
+
+    /// `30m`, `2h`, `1h30m`, `1d`: Go's duration units (https://pkg.go.dev/time#ParseDuration) from
+    /// seconds up, with days added; stored in seconds.
+    private mutating func soak(_ node: Node) -> Int? {
+        let raw = node.scalar?.string ?? ""
+        var seconds = 0, number = "", any = false
+        for character in raw {
+            if character.isASCII && character.isNumber {
+                number.append(character)
+                continue
+            }
+            let unit = ["s": 1, "m": 60, "h": 3600, "d": 86400][String(character)]
+            guard let unit, number.count <= 9, let value = Int(number), seconds <= 366 * 86400 else { number = "x"; break }
+            seconds += value * unit
+            number = ""
+            any = true
+        }
+        guard any, number.isEmpty, seconds <= 366 * 86400 else {
+            fail(node, "'soak': expected a duration like 30m, 2h or 1h30m (s, m, h, d), at most 366d")
+            return nil
+        }
+        return seconds
+    }
+
+    /// `after:` names another environment, and following the chain never returns to `name`.
+    private mutating func checkGate(_ node: Node, of name: String, in environments: [String: ConsulEnvironment]) {
+        guard let first = environments[name]?.after else { return }
+        guard environments[first] != nil else {
+            let known = environments.keys.filter { $0 != name }.sorted()
+            return fail(node, "'after': no environment '\(first)'" + (known.isEmpty ? "" : "; the others are \(known.joined(separator: ", "))"))
+        }
+        var chain = [name], next: String? = first
+        while let current = next, !chain.contains(current) {
+            chain.append(current)
+            next = environments[current]?.after
+        }
+        if next == name {
+            fail(node, "'after': environment '\(name)' waits for itself (\((chain + [name]).joined(separator: " → "))); the gates must not form a cycle")
+        }
     }
 
     private mutating func rule(_ node: Node) -> ContentRule? {

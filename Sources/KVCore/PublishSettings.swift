@@ -11,17 +11,98 @@ public struct TransactionLimits: Sendable, Equatable {
     }
 }
 
-/// A named Consul in `kvctl.yaml` (`--env NAME`). The token itself never lives in the repository:
-/// only the path of a file holding it.
+/// A named Consul in `kvctl.yaml` (`--env NAME`), and what it should run. The token itself never
+/// lives in the repository: only the path of a file holding it.
 public struct ConsulEnvironment: Sendable, Hashable {
     public var address: String?
-    public var datacenter: String?
+    /// Where the environment's store is, in publishing order: the first is the canary.
+    public var datacenters: [String]
     public var tokenFile: String?
+    /// The release the environment should run (`version:` or `track:`); nil when nothing is pinned.
+    public var pin: EnvironmentPin?
+    /// The environment a release must have reached first (`after:`), and for how long (`soak:`, in
+    /// seconds). Parsed and checked only: the gate is kvctl promote's (not built yet).
+    public var after: String?
+    public var soak: Int?
 
-    public init(address: String? = nil, datacenter: String? = nil, tokenFile: String? = nil) {
+    public init(address: String? = nil, datacenters: [String] = [], tokenFile: String? = nil, pin: EnvironmentPin? = nil,
+                after: String? = nil, soak: Int? = nil) {
         self.address = address
-        self.datacenter = datacenter
+        self.datacenters = datacenters
         self.tokenFile = tokenFile
+        self.pin = pin
+        self.after = after
+        self.soak = soak
+    }
+
+    public init(address: String? = nil, datacenter: String?, tokenFile: String? = nil) {
+        self.init(address: address, datacenters: datacenter.map { [$0] } ?? [], tokenFile: tokenFile)
+    }
+
+    /// The one datacenter named, nil when none or several are (the agent's own datacenter, or a
+    /// choice the caller must make).
+    public var datacenter: String? { datacenters.count == 1 ? datacenters[0] : nil }
+}
+
+/// What an environment should run: one release, or the highest release in a range.
+public enum EnvironmentPin: Sendable, Hashable, CustomStringConvertible {
+    /// `version: v1.4.0`, as written (with or without the tag prefix).
+    case version(String)
+    case track(VersionTrack)
+
+    public var description: String {
+        switch self {
+        case .version(let version): "version \(version)"
+        case .track(let track): "track \(track)"
+        }
+    }
+}
+
+/// `track: latest`, `track: "1.x"` or `track: "1.4.x"`: npm's X-ranges (https://github.com/npm/node-semver#x-ranges-12x-1x-12-),
+/// where `1.x` means `>=1.0.0 <2.0.0-0`. As npm does by default, pre-releases match only with
+/// `pre: true` (node-semver's `includePrerelease`).
+public struct VersionTrack: Sendable, Hashable, CustomStringConvertible {
+    /// Nil for `latest`.
+    public let major: Int?
+    public let minor: Int?
+    public let preReleases: Bool
+
+    public init(major: Int? = nil, minor: Int? = nil, preReleases: Bool = false) {
+        self.major = major
+        self.minor = minor
+        self.preReleases = preReleases
+    }
+
+    /// `latest`, `1`, `1.x`, `1.4`, `1.4.x` (`*` or `X` for `x`); nil otherwise.
+    public init?(_ text: String, preReleases: Bool) {
+        if text == "latest" || text == "*" || text == "x" || text == "X" {
+            self.init(preReleases: preReleases)
+            return
+        }
+        var parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        while let last = parts.last, ["x", "X", "*"].contains(last), parts.count > 1 { parts.removeLast() }
+        let numbers = parts.map { part -> Int? in
+            guard !part.isEmpty, part.count <= 9, part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber),
+                  part == "0" || !part.hasPrefix("0") else { return nil }
+            return Int(part)
+        }
+        guard (1...2).contains(numbers.count), numbers.allSatisfy({ $0 != nil }) else { return nil }
+        self.init(major: numbers[0], minor: numbers.count > 1 ? numbers[1] : nil, preReleases: preReleases)
+    }
+
+    public func matches(_ version: SemanticVersion) -> Bool {
+        (major.map { $0 == version.major } ?? true) && (minor.map { $0 == version.minor } ?? true)
+            && (version.preRelease.isEmpty || preReleases)
+    }
+
+    /// The highest of `versions` in the range.
+    public func highest(of versions: [SemanticVersion]) -> SemanticVersion? {
+        versions.filter(matches).max()
+    }
+
+    public var description: String {
+        let range = major.map { major in minor.map { "\(major).\($0).x" } ?? "\(major).x" } ?? "latest"
+        return preReleases ? range + " (pre-releases too)" : range
     }
 }
 

@@ -8,8 +8,9 @@ import KVCore
 import Synchronization
 
 /// Validation results kept in the git folder (`.git/kvctl/cache`) between runs, so a pre-commit
-/// run re-checks only what changed. The file holds one context: the kvctl binary, the revision's
-/// kvctl.yaml and schema blobs. Any change to those discards every record; records are otherwise
+/// run re-checks only what changed. The file holds one context: the kvctl binary, the settings
+/// validation reads (not the environments' pins and connections: promoting a release must not make
+/// the next commit re-check everything) and the schema blobs. Any change to those discards every record; records are otherwise
 /// keyed by everything they depend on, so they never go stale, and records a run did not use are
 /// dropped when it saves.
 public final class ResultCache: ResultMemo {
@@ -86,9 +87,9 @@ extension ResultCache {
     /// The cache for a revision whose settings and schemas have blob ids (a commit or the index);
     /// nil for the working tree, whose files would have to be read to be identified.
     static func open(for source: SourceTree, config: KVConfig, repository: Repository) throws -> ResultCache? {
-        var parts = [toolIdentity]
-        for path in [KVConfig.fileName] + (try source.kind(of: config.schemas) == .directory
-                                      ? try source.files(under: config.schemas).map(\.path) : []) {
+        if try source.kind(of: KVConfig.fileName) != nil, try source.lazyContents(of: KVConfig.fileName).id == nil { return nil }
+        var parts = [toolIdentity, config.validationIdentity]
+        for path in try source.kind(of: config.schemas) == .directory ? try source.files(under: config.schemas).map(\.path) : [] {
             guard try source.kind(of: path) != nil else { parts.append("\(path) absent"); continue }
             guard let id = try source.lazyContents(of: path).id else { return nil }
             parts.append("\(path) \(id)")

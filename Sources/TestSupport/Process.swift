@@ -11,6 +11,9 @@ public struct ProcessResult: Sendable {
     public let seconds: Double
     /// The child's peak resident set (wait4's ru_maxrss), in bytes.
     public let peakMemoryBytes: Int
+    /// The child's CPU time, user and system (wait4's rusage): unlike wall time, it does not grow
+    /// while the child waits for a core other tests hold.
+    public let cpuSeconds: Double
     public var standardOutput: String { String(decoding: output, as: UTF8.self) }
 }
 
@@ -136,7 +139,9 @@ public final class SpawnedProcess: @unchecked Sendable {
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let (output, errors) = lock.withLock { (outputBytes, errorBytes) }
         return ProcessResult(status: exitStatus, output: output, standardError: String(decoding: errors, as: UTF8.self),
-                             seconds: seconds, peakMemoryBytes: Int(usage.ru_maxrss) * 1024)
+                             seconds: seconds, peakMemoryBytes: Int(usage.ru_maxrss) * 1024,
+                             cpuSeconds: Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                                 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1_000_000)
     }
 }
 

@@ -48,6 +48,9 @@ struct ApplyOptions: ParsableArguments {
         let settings: PublishSettings
         /// Said on stderr once the target is chosen (again under the lock only if it changed).
         var announcement: String?
+        /// The target completes or undoes an unfinished publish (resume, rollback), which a plain
+        /// publish refuses to run over.
+        var finishing = false
     }
 
     /// Plans without the lock first, so a no-op (the live version again, or nothing to change) is
@@ -56,14 +59,12 @@ struct ApplyOptions: ParsableArguments {
     /// when another publisher wrote a record, chunk or journal meanwhile, it plans again from scratch.
     /// Keys changed by hand in between need no second read: every write is conditioned on the
     /// ModifyIndex the plan read, so such a key aborts the publish before anything is overwritten.
-    /// `finishing`: the target completes or undoes an unfinished publish (resume, rollback), which a
-    /// plain publish refuses to run over.
-    func run(store: any KVStore, layout: MetaLayout, name: String, operation: String, finishing: Bool,
+    func run(store: any KVStore, layout: MetaLayout, name: String, operation: String,
              target: (LiveStateReader) async throws -> Target) async throws {
         let reader = LiveStateReader(store: store, layout: layout, name: name)
         var (chosen, planned) = try await choose(target, reader: reader, store: store, announced: nil)
         guard !plan, let locking = store as? any LockingStore, planned.hasChanges || planned.unfinished != nil else {
-            return try await apply(chosen, planned, store: store, finishing: finishing, lock: nil)
+            return try await apply(chosen, planned, store: store, lock: nil)
         }
         let lock: any HeldLock
         do {
@@ -79,7 +80,7 @@ struct ApplyOptions: ParsableArguments {
             if records.recordsMark != planned.recordsMark {
                 (chosen, planned) = try await choose(target, reader: reader, store: store, announced: chosen.announcement)
             }
-            try await apply(chosen, planned, store: store, finishing: finishing, lock: lock)
+            try await apply(chosen, planned, store: store, lock: lock)
         } catch {
             await lock.release()
             throw error
@@ -97,13 +98,13 @@ struct ApplyOptions: ParsableArguments {
         } catch { throw refuse("\(error)") }
     }
 
-    private func apply(_ target: Target, _ planned: PublishPlan, store: any KVStore, finishing: Bool, lock: (any HeldLock)?) async throws {
+    private func apply(_ target: Target, _ planned: PublishPlan, store: any KVStore, lock: (any HeldLock)?) async throws {
         let publisher = Publisher(store: store, settings: target.settings)
         let tag = target.request.publication.tag, storeName = store.description
         let rollback = target.request.publication.kind == .rollback
         let verb = rollback ? "roll back to" : "publish", command = rollback ? "rollback" : "publish"
         let phrase = rollback ? "roll back to \(tag) in \(storeName)" : "publish \(tag) to \(storeName)"
-        if let unfinished = planned.unfinished, !finishing {
+        if let unfinished = planned.unfinished, !target.finishing {
             // Holding the lock proves its holder gone; without it, the journal may be a running publish's.
             let running = lock == nil ? try await runningPublisher(store, key: target.settings.layout.lock(of: target.request.name)) : nil
             throw refuse("\(unfinished.summary) in \(storeName): " + (running.map { "a publish is running (lock held by \($0)); wait for it to finish" }

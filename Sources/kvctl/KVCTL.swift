@@ -10,7 +10,7 @@ struct KVCTL: AsyncParsableCommand {
         discussion: """
             Exit status: 0 success; 1 invalid content, or a key that is not defined; \
             2 usage error (bad arguments, unknown revision, not a repository); \
-            3 status found drift or an unfinished publish. Under publish/rollback --plan --detailed-exitcode \
+            3 status found drift, an unfinished publish, or an environment not running its pinned release. Under publish/rollback --plan --detailed-exitcode \
             every error exits 1 and 2 means only that the plan has changes.
             '-C PATH' may come before the command too (kvctl -C PATH COMMAND), as with git. NO_COLOR or \
             --no-color turn colour off.
@@ -19,7 +19,7 @@ struct KVCTL: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             List.self, Get.self, Export.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self, Publish.self,
-            Rollback.self, Status.self,
+            Rollback.self, Sync.self, Status.self,
         ]
     )
 

@@ -46,11 +46,11 @@ struct Publish: AsyncParsableCommand {
         let source = try ReleaseSource(directory: location.directory)
         guard let version else { return try await resumeUnfinished(source) }
         let release = try source.release(version)
-        let config = release.revision.config, name = try source.name(config)
-        try await store.withStore(config: config, repositoryRoot: source.root) { target, targetName in
+        let name = try source.name(release.revision.config)
+        // Where the environment is comes from HEAD, as pins do; what the release writes, from its tag.
+        try await store.withStore(config: try source.headConfig(), repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
             writeError("kvctl: publishing \(release.tag) as '\(name)' to \(targetName)")
-            try await apply.run(store: target, layout: release.settings.layout, name: name, operation: "publish \(release.tag)",
-                                finishing: false) { _ in
+            try await apply.run(store: target, layout: release.settings.layout, name: name, operation: "publish \(release.tag)") { _ in
                 ApplyOptions.Target(request: release.request(name: name, kind: .publish), settings: release.settings)
             }
         }
@@ -60,16 +60,16 @@ struct Publish: AsyncParsableCommand {
     /// unchanged now, so only the rest is written.
     private func resumeUnfinished(_ source: ReleaseSource) async throws {
         let config = try source.headConfig(), name = try source.name(config)
-        try await store.withStore(config: config, repositoryRoot: source.root) { target, targetName in
-            try await apply.run(store: target, layout: PublishSettings(config).layout, name: name, operation: "publish --resume",
-                                finishing: true) { reader in
+        try await store.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
+            try await apply.run(store: target, layout: PublishSettings(config).layout, name: name, operation: "publish --resume") { reader in
                 guard let journal = try await reader.readRecords().unfinished?.journal else {
                     throw refuse("nothing to resume: '\(name)' has no incomplete publish in \(targetName)")
                 }
                 let release = try source.release(journal.to.tag)
                 return ApplyOptions.Target(request: release.request(name: name, kind: .publish).publishing(as: journal.to),
                                            settings: release.settings,
-                                           announcement: "kvctl: resuming the \(journal.summary) as '\(name)' in \(targetName)")
+                                           announcement: "kvctl: resuming the \(journal.summary) as '\(name)' in \(targetName)",
+                                           finishing: true)
             }
         }
     }

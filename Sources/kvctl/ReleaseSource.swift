@@ -34,9 +34,7 @@ struct ReleaseSource {
             throw usageError("'\(version)' is not a semantic version like 1.2.0")
         }
         guard let release = tags.releases.first(where: { $0.tag.name == tags.prefix + wanted.description }) else {
-            let known = tags.releases.map(\.tag.name)
-            throw usageError("no release tag \(tags.prefix + wanted.description)"
-                + (known.isEmpty ? "; create one with kvctl release" : "; the releases are \(known.joined(separator: ", "))"))
+            throw usageError("no release tag \(tags.prefix + wanted.description)" + Self.known(tags))
         }
         let revision = try LoadedRevision(.commit(release.commit.description), in: repository, cached: true)
         let (all, readSets) = try revision.validated()
@@ -44,6 +42,30 @@ struct ReleaseSource {
         if !findings.isEmpty { writeError("kvctl: error: refusing to publish \(release.tag.name): its content does not validate") }
         try report(findings)
         return LoadedRelease(release: release, revision: revision, readSets: readSets, publisher: publisher())
+    }
+
+    /// The release tag `pin` names now: its version's tag, or the highest release its track matches
+    /// (releases are the annotated tags `kvctl versions` lists).
+    func pinnedTag(_ pin: EnvironmentPin, of environment: String) throws -> String {
+        let tags = try ReleaseTags(repository: repository, prefix: try tagPrefix(in: repository))
+        switch pin {
+        case .version(let version):
+            guard let wanted = SemanticVersion(version) ?? SemanticVersion(version, prefix: tags.prefix),
+                  let release = tags.releases.last(where: { $0.version == wanted }) else {
+                throw usageError("environment '\(environment)' pins version \(version), which is no release tag"
+                    + Self.known(tags))
+            }
+            return release.tag.name
+        case .track(let track):
+            guard let release = tags.releases.last(where: { track.matches($0.version) }) else {
+                throw usageError("no release matches environment '\(environment)''s track \(track)" + Self.known(tags))
+            }
+            return release.tag.name
+        }
+    }
+
+    private static func known(_ tags: ReleaseTags) -> String {
+        tags.releases.isEmpty ? "; create one with kvctl release" : "; the releases are \(tags.releases.map(\.tag.name).joined(separator: ", "))"
     }
 
     /// Who publishes, for the version record: git's identity, else the login.

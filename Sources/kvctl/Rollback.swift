@@ -25,14 +25,14 @@ struct Rollback: AsyncParsableCommand {
     func run() async throws {
         let source = try ReleaseSource(directory: location.directory)
         let config = try source.headConfig(), name = try source.name(config)
-        try await store.withStore(config: config, repositoryRoot: source.root) { target, targetName in
-            try await apply.run(store: target, layout: PublishSettings(config).layout, name: name, operation: "rollback",
-                                finishing: true) { reader in
+        try await store.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
+            try await apply.run(store: target, layout: PublishSettings(config).layout, name: name, operation: "rollback") { reader in
                 let live = try await reader.readRecords()
                 let tag = try version ?? previous(live, name: name, in: targetName)
                 let release = try source.release(tag)
                 return ApplyOptions.Target(request: release.request(name: name, kind: .rollback), settings: release.settings,
-                    announcement: "kvctl: rolling back '\(name)' \(live.own.map { "from \($0.record.current.tag) " } ?? "")to \(release.tag) in \(targetName)")
+                    announcement: "kvctl: rolling back '\(name)' \(live.own.map { "from \($0.record.current.tag) " } ?? "")to \(release.tag) in \(targetName)",
+                    finishing: true)
             }
         }
     }

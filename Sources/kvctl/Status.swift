@@ -10,12 +10,18 @@ struct Status: AsyncParsableCommand {
             Drift is an owned key whose value or Flags differ from what the last publish left (only keys written \
             after the version record are hashed), an owned key that is gone, or a key under a 'prune:' prefix \
             that no record owns. Settings (name, meta-prefix, prune) come from HEAD.
-            Exit status: 0 in sync; 3 drift, or an incomplete publish (so a cron job or CI can alert); 1 a store \
-            error; 2 bad arguments.
+            With --env NAME, an environment that pins a release ('version:' or 'track:' in kvctl.yaml) also shows \
+            the pinned release beside the live one, in each of its datacenters; --all does so for every \
+            environment, in name order.
+            Exit status: 0 in sync; 3 drift, an incomplete publish, or a live release other than the pinned one \
+            (so a cron job or CI can alert); 1 a store error; 2 bad arguments.
             """
     )
 
     @OptionGroup var store: StoreOptions
+
+    @Flag(help: "Every environment in kvctl.yaml, one after another.")
+    var all = false
 
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
@@ -30,6 +36,10 @@ struct Status: AsyncParsableCommand {
 
         let name: String
         let store: String
+        /// The environment's name, with --env or --all.
+        let environment: String?
+        /// The release tag the environment's pin names now; nil without a pin.
+        let pinned: String?
         let live: Publication?
         let history: [Publication]
         let unfinished: PublishJournal?
@@ -40,38 +50,58 @@ struct Status: AsyncParsableCommand {
         let drift: [Key]
     }
 
+    func validate() throws {
+        if all && (store.env != nil || store.consul != nil) { throw ValidationError("--all takes no --env or --consul") }
+    }
+
     func run() async throws {
         let source = try ReleaseSource(directory: location.directory)
         let config = try source.headConfig(), name = try source.name(config)
-        let settings = PublishSettings(config)
+        if all && config.environments.isEmpty { throw usageError("\(KVConfig.fileName) defines no environments") }
         var alert = false
-        try await store.withStore(config: config, repositoryRoot: source.root) { target, targetName in
-            let live: LiveState, lock: LockHolder?
-            do {
-                live = try await LiveStateReader(store: target, layout: settings.layout, name: name).read(keys: [], prune: settings.prune)
-                lock = try await (target as? any LockingStore)?.holder(of: settings.layout.lock(of: name))
-            } catch { throw refuse("\(error)") }
-            let drift = DriftDetector(prune: settings.prune).drift(in: live)
-            let report = Report(name: name, store: target.description, live: live.own?.record.current,
-                                history: live.own?.record.history ?? [], unfinished: live.unfinished?.journal, lock: lock,
-                                running: live.unfinished != nil && lock?.isAlive == true,
-                                drift: drift.map { Report.Key(key: $0.key, kind: $0.kind.rawValue) })
-            if output == .json {
-                print(try jsonText(report))
-            } else {
-                writeError("kvctl: status of '\(name)' in \(targetName)")
-                print(text(report, drift: drift), terminator: "")
+        for env in all ? config.environments.keys.sorted().map(Optional.some) : [store.env] {
+            var options = store
+            options.env = env
+            let pinned = try options.environment(in: config)?.pin.map { try source.pinnedTag($0, of: env ?? "") }
+            try await options.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
+                alert = try await show(target, targetName, name: name, settings: PublishSettings(config), environment: env, pinned: pinned)
+                    || alert
             }
-            alert = !drift.isEmpty || live.unfinished != nil
         }
         if alert { throw ExitCode(3) }
     }
 
-    private func text(_ report: Report, drift: [Drift]) -> String {
-        guard let live = report.live else {
-            return "live: nothing published yet as '\(report.name)'\n" + (report.unfinished.map { unfinishedLine($0, running: report.lock) } ?? "")
+    /// Reports one store; true when it differs from what it should be.
+    private func show(_ target: any KVStore, _ targetName: String, name: String, settings: PublishSettings, environment: String?,
+                      pinned: String?) async throws -> Bool {
+        let live: LiveState, lock: LockHolder?
+        do {
+            live = try await LiveStateReader(store: target, layout: settings.layout, name: name).read(keys: [], prune: settings.prune)
+            lock = try await (target as? any LockingStore)?.holder(of: settings.layout.lock(of: name))
+        } catch { throw refuse("\(error)") }
+        let drift = DriftDetector(prune: settings.prune).drift(in: live)
+        let report = Report(name: name, store: target.description, environment: environment, pinned: pinned,
+                            live: live.own?.record.current, history: live.own?.record.history ?? [], unfinished: live.unfinished?.journal,
+                            lock: lock, running: live.unfinished != nil && lock?.isAlive == true,
+                            drift: drift.map { Report.Key(key: $0.key, kind: $0.kind.rawValue) })
+        if output == .json {
+            print(try jsonText(report))
+        } else {
+            writeError("kvctl: status of '\(name)' in \(environment.map { "environment \($0), " } ?? "")\(targetName)")
+            print(text(report, drift: drift), terminator: "")
         }
-        var text = "live: \(line(live))\n"
+        return !drift.isEmpty || live.unfinished != nil || (pinned != nil && pinned != report.live?.tag)
+    }
+
+    private func text(_ report: Report, drift: [Drift]) -> String {
+        let pinned = report.pinned.map { tag in
+            "pinned: \(tag)" + (tag == report.live?.tag ? " (live)\n" : " (not live: kvctl sync --env \(report.environment ?? "") makes it live)\n")
+        } ?? ""
+        guard let live = report.live else {
+            return pinned + "live: nothing published yet as '\(report.name)'\n"
+                + (report.unfinished.map { unfinishedLine($0, running: report.lock) } ?? "")
+        }
+        var text = pinned + "live: \(line(live))\n"
         if !report.history.isEmpty {
             text += "history:\n" + report.history.map { "  \(line($0))\n" }.joined()
         }

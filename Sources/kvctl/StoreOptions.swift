@@ -21,33 +21,64 @@ struct StoreOptions: ParsableArguments {
     static let localNote = "(no Consul configured: set CONSUL_HTTP_ADDR, --consul or --env)"
 
     /// Runs `body` with the store and how to name it in a command's first line; a Consul client is
-    /// shut down afterwards.
-    func withStore(config: KVConfig, repositoryRoot: URL, _ body: (any KVStore, String) async throws -> Void) async throws {
-        var environment: ConsulEnvironment?
-        if let env {
-            guard let named = config.environments[env] else {
-                let known = config.environments.keys.sorted()
-                throw usageError("no environment '\(env)' in \(KVConfig.fileName)"
-                    + (known.isEmpty ? "; add it under 'environments:'" : "; it defines \(known.joined(separator: ", "))"))
-            }
-            environment = named
-        }
+    /// shut down afterwards. An environment listing several datacenters runs `body` once for each,
+    /// in the listed order, when `everyDatacenter` (publishing commands and status); the first
+    /// failure stops before the next datacenter, saying where each one stands. Other commands, and
+    /// `--datacenter`, use one datacenter.
+    func withStore(config: KVConfig, repositoryRoot: URL, everyDatacenter: Bool = false,
+                   _ body: (any KVStore, String) async throws -> Void) async throws {
+        let environment = try self.environment(in: config)
         let processEnvironment = ProcessInfo.processInfo.environment
         guard consul != nil || environment != nil || !(processEnvironment["CONSUL_HTTP_ADDR"] ?? "").isEmpty else {
             guard datacenter == nil else { throw usageError("--datacenter needs a Consul: pass --consul or --env, or set CONSUL_HTTP_ADDR") }
             let store = LocalStore(repositoryRoot: repositoryRoot)
             return try await body(store, "\(store.description) \(Self.localNote)")
         }
-        let overrides = ConsulConfiguration.Overrides(
-            address: consul ?? environment?.address, datacenter: datacenter ?? environment?.datacenter,
-            tokenFile: environment?.tokenFile.map { resolve($0, in: repositoryRoot) })
-        let configuration: ConsulConfiguration
-        do {
-            configuration = try ConsulConfiguration.fromEnvironment(processEnvironment, overrides: overrides)
-        } catch {
-            throw usageError("\(error)")
+        let listed = environment?.datacenters ?? []
+        let datacenters: [String?] = datacenter.map { [$0] } ?? (listed.isEmpty ? [nil] : listed.map(Optional.some))
+        if datacenters.count > 1 && !everyDatacenter {
+            throw usageError("environment '\(env ?? "")' lists several datacenters (\(listed.joined(separator: ", "))); "
+                + "pass --datacenter to choose one")
         }
-        try await ConsulClient.withClient(configuration) { client in try await body(client, client.description) }
+        var changes: PlanHasChanges?
+        for (position, datacenter) in datacenters.enumerated() {
+            let overrides = ConsulConfiguration.Overrides(
+                address: consul ?? environment?.address, datacenter: datacenter,
+                tokenFile: environment?.tokenFile.map { resolve($0, in: repositoryRoot) })
+            let configuration: ConsulConfiguration
+            do {
+                configuration = try ConsulConfiguration.fromEnvironment(processEnvironment, overrides: overrides)
+            } catch {
+                throw usageError("\(error)")
+            }
+            do {
+                try await ConsulClient.withClient(configuration) { client in try await body(client, client.description) }
+            } catch let planned as PlanHasChanges {
+                changes = planned // every datacenter's plan is shown before exit 2
+            } catch {
+                if datacenters.count > 1 { writeError(Self.standing(datacenters.compactMap { $0 }, failed: position)) }
+                throw error
+            }
+        }
+        if let changes { throw changes }
+    }
+
+    /// The environment `--env` names; nil without `--env`.
+    func environment(in config: KVConfig) throws -> ConsulEnvironment? {
+        guard let env else { return nil }
+        guard let named = config.environments[env] else {
+            let known = config.environments.keys.sorted()
+            throw usageError("no environment '\(env)' in \(KVConfig.fileName)"
+                + (known.isEmpty ? "; add it under 'environments:'" : "; it defines \(known.joined(separator: ", "))"))
+        }
+        return named
+    }
+
+    /// After a failure in one of several datacenters: which are done, which failed, which were not touched.
+    static func standing(_ datacenters: [String], failed: Int) -> String {
+        "kvctl: stopped at datacenter \(datacenters[failed]): " + datacenters.enumerated().map { position, name in
+            "\(name) " + (position < failed ? "done" : position == failed ? "failed" : "not started")
+        }.joined(separator: ", ")
     }
 
     /// `~/` is the home folder, `$HOME` as a shell expands it (POSIX tilde expansion), else the account's;

@@ -117,6 +117,21 @@ import TestSupport
         #expect(output.contains("value-size"))
     }
 
+    /// Promoting a release edits only an environment's pin: the next commit's validation must reuse
+    /// every result, so the cache file is not even rewritten.
+    @Test func changedPinsKeepTheCache() throws {
+        try stage("kvctl.yaml", "logstash-pipelines:\n  - logstash/main/\nenvironments:\n  prod: {address: http://consul:8500, version: v1.0.0}\n")
+        _ = try expectSameAsUncached()
+        let cacheFile = fixture.url.appendingPathComponent(".git/kvctl/cache")
+        let warm = try Data(contentsOf: cacheFile)
+        try stage("kvctl.yaml", "logstash-pipelines:\n  - logstash/main/\nenvironments:\n  prod: {address: http://consul:8501, track: \"1.x\", datacenters: [dc1, dc2]}\n")
+        _ = try expectSameAsUncached()
+        #expect(try Data(contentsOf: cacheFile) == warm, "same context, every record reused")
+        try stage("kvctl.yaml", "logstash-pipelines:\n  - logstash/main/\n  - logstash/other/\nenvironments:\n  prod: {address: http://consul:8501, track: \"1.x\"}\n")
+        _ = try expectSameAsUncached()
+        #expect(try Data(contentsOf: cacheFile) != warm, "a setting validation reads starts a new context")
+    }
+
     @Test func aChangedSchemaDiscardsTheCache() throws {
         try stage("kvctl.yaml", "logstash-pipelines:\n  - logstash/main/\nrules:\n  - paths: \"kv/grafana/*.json\"\n    schema: strict.json\n")
         try stage("schemas/strict.json", "{\"type\": \"object\"}")

@@ -140,10 +140,10 @@ import TestSupport
         try await double.stop()
     }
 
-    /// Consul drops the session while a publish is between transactions (the double's clock jumps past
-    /// the TTL): the next renewal fails and the publish stops before its next transaction.
-    @Test func aLockLostMidPublishStopsItAndResumeFinishes() async throws {
-        let double = try await ConsulDouble.start()
+    /// Publishes v1.0.0, then starts v1.1.0 and makes Consul drop its session between transactions
+    /// (the double's clock jumps past the TTL): the next renewal fails and the publish stops before
+    /// its next transaction. Returns that publish's result.
+    private func loseTheLockMidPublish(_ double: ConsulDouble) async throws -> ProcessResult {
         #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
         let before = double.requestCounts.transactions
         // Slow enough that the first renewal (5 s after the lock) comes long before the last transaction.
@@ -154,12 +154,37 @@ import TestSupport
         double.clock.advance(by: .seconds(31))
         let result = try await offPool { try publisher.wait() }
         double.faults.clear()
+        return result
+    }
+
+    @Test func aLockLostMidPublishStopsItAndResumeFinishes() async throws {
+        let double = try await ConsulDouble.start()
+        let result = try await loseTheLockMidPublish(double)
         #expect(result.status == 1)
         #expect(result.standardError.contains("the publish lock was lost (its session could not be renewed)"), "\(result.standardError)")
         #expect(double.snapshot().contains { $0.key == "kvctl/settings/journal" }, "stopped part-way, journal kept")
         #expect(live(double) != Self.values("b"))
         #expect(try await run(["publish", "--resume", "--yes"], double).status == 0)
         #expect(live(double) == Self.values("b"))
+        try await double.stop()
+    }
+
+    /// An environment pinned to the release an interrupted publish was writing: sync resumes it.
+    @Test func syncResumesAnInterruptedPublishOfThePinnedRelease() async throws {
+        let double = try await ConsulDouble.start()
+        let result = try await loseTheLockMidPublish(double)
+        #expect(result.status == 1, "\(result.standardError)")
+        let fixture = fixture
+        try await offPool {
+            try fixture.write("kvctl.yaml", "name: settings\ntransaction: {max-operations: 8}\n"
+                + "environments:\n  prod: {address: 'http://127.0.0.1:9', version: v1.1.0}\n")
+            try fixture.commitAll()
+        }
+        let synced = try await run(["sync", "--env", "prod", "--yes"], double)
+        #expect(synced.status == 0, "\(synced.standardError)")
+        #expect(synced.standardError.contains("prod pins v1.1.0: resuming the incomplete publish of v1.1.0 over v1.0.0"), "\(synced.standardError)")
+        #expect(live(double) == Self.values("b"))
+        #expect(try await run(["status", "--env", "prod"], double).status == 0)
         try await double.stop()
     }
 

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import KVCore
+import Publishing
+
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make an environment run its pinned release.",
+        discussion: """
+            The pin is the environment's 'version:' (a release tag) or 'track:' (the highest release in a range \
+            like "1.x"; pre-releases only with 'pre: true'), read from HEAD's kvctl.yaml, as the environment's \
+            address, datacenters and token file are; what the release writes comes from its tag. Then, in each \
+            datacenter in the listed order: a pin newer than (or different from) the live release is published; \
+            a pin older than the live release is rolled back to (recorded as a rollback); an interrupted publish \
+            of the pinned release is resumed; a pin that is live already is left alone, read-only, without the \
+            lock. The plan, the lock, drift (--force), the delete guard (--allow-deletes) and the confirmation \
+            are publish's. An interrupted publish of another release is refused: publish --resume finishes it, \
+            rollback undoes it, or pin the release it was replacing.
+            Exit status: as publish: 0 in sync (or planned); 1 refused; 2 bad arguments, no pin, or a pin naming \
+            no release; 130 stopped by Ctrl-C.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var apply: ApplyOptions
+    @OptionGroup var location: RepositoryOptions
+
+    func validate() throws {
+        if store.env == nil { throw ValidationError("name the environment to sync: --env NAME") }
+    }
+
+    func run() async throws {
+        let source = try ReleaseSource(directory: location.directory)
+        let config = try source.headConfig(), env = store.env ?? ""
+        guard let pin = try store.environment(in: config)?.pin else {
+            throw usageError("environment '\(env)' pins no release; give it 'version: v1.4.0' or 'track: latest' in \(KVConfig.fileName)")
+        }
+        let release = try source.release(try source.pinnedTag(pin, of: env))
+        let name = try source.name(release.revision.config)
+        try await store.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
+            try await apply.run(store: target, layout: release.settings.layout, name: name, operation: "sync \(release.tag)") { reader in
+                let live = try await reader.readRecords()
+                if let journal = live.unfinished?.journal, journal.to.tag == release.tag {
+                    return ApplyOptions.Target(request: release.request(name: name, kind: .publish).publishing(as: journal.to),
+                                               settings: release.settings,
+                                               announcement: "kvctl: \(env) pins \(release.tag): resuming the \(journal.summary) in \(targetName)",
+                                               finishing: true)
+                }
+                let current = live.own?.record.current
+                // Pinning the release an interrupted publish was replacing undoes it, as rollback does.
+                let older = current.flatMap { SemanticVersion($0.version) }.map { release.release.version < $0 } ?? false
+                    || (live.unfinished?.journal.from?.tag == release.tag)
+                let action = older ? "rolling back from \(current?.tag ?? "") to" : current?.tag == release.tag ? "checking" : "publishing"
+                return ApplyOptions.Target(request: release.request(name: name, kind: older ? .rollback : .publish),
+                                           settings: release.settings,
+                                           announcement: "kvctl: \(env) pins \(release.tag) (\(pin)): \(action) \(release.tag) as '\(name)' in \(targetName)",
+                                           finishing: older)
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import ConsulDouble
+import Foundation
+import Testing
+import TestSupport
+
+/// `kvctl sync` and `kvctl status --env`: environments pinned in HEAD's kvctl.yaml, the real binary
+/// against the Consul double (two datacenters where the test needs them).
+@Suite struct EnvironmentCommand {
+    let fixture: FixtureRepository
+    let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
+
+    /// v1.0.0, v1.1.0 and v1.2.0-rc.1, each setting config/app/port to its own value.
+    init() async throws {
+        fixture = try await offPool {
+            let fixture = try FixtureRepository()
+            try fixture.write("kvctl.yaml", "name: settings\n")
+            for (tag, port) in [("v1.0.0", 1), ("v1.1.0", 2), ("v1.2.0-rc.1", 3)] {
+                try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: \(port)\n")
+                try fixture.commitAll()
+                try fixture.git("tag", "-a", tag, "-m", "release")
+            }
+            return fixture
+        }
+    }
+
+    /// Commits `environments` (YAML lines under `environments:`) as HEAD's kvctl.yaml, after the tags.
+    private func pin(_ environments: String) async throws {
+        let fixture = fixture
+        try await offPool {
+            try fixture.write("kvctl.yaml", "name: settings\nenvironments:\n" + environments)
+            try fixture.commitAll()
+        }
+    }
+
+    private func run(_ arguments: [String]) async throws -> ProcessResult {
+        let (directory, environment) = (fixture.url, environment)
+        return try await offPool { try kvctl(arguments, in: directory, environment: environment) }
+    }
+
+    private func port(_ double: ConsulDouble, datacenter: String? = nil) -> String? {
+        double.snapshot(datacenter: datacenter).first { $0.key == "config/app/port" }.map { String(decoding: $0.value, as: UTF8.self) }
+    }
+
+    private func liveJSON(_ result: ProcessResult) throws -> [String: Any] {
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        return try #require(report["live"] as? [String: Any], "\(result.standardOutput)")
+    }
+
+    @Test func syncPublishesThePinThenDoesNothingThenRollsBack() async throws {
+        let double = try await ConsulDouble.start()
+        try await pin("  prod: {address: '\(double.baseURL)', track: \"1.x\"}\n")
+        let before = try await run(["status", "--env", "prod"])
+        let synced = try await run(["sync", "--env", "prod", "--yes"])
+        let published = port(double)
+        let status = try await run(["status", "--env", "prod"])
+
+        let requests = double.requestCount
+        let again = try await run(["sync", "--env", "prod", "--yes"])
+        let noOpRequests = double.recentRequests.filter { $0.number > requests }
+
+        try await pin("  prod: {address: '\(double.baseURL)', version: v1.0.0}\n")
+        let behind = try await run(["status", "--env", "prod"])
+        let rolledBack = try await run(["sync", "--env", "prod", "--yes"])
+        let record = try await run(["status", "--env", "prod", "--output", "json"])
+        let restored = port(double)
+        try await double.stop()
+
+        #expect(before.status == 3, "nothing live yet, v1.1.0 pinned")
+        #expect(before.standardOutput.contains("pinned: v1.1.0 (not live"), "\(before.standardOutput)")
+        #expect(synced.status == 0, "\(synced.standardError)")
+        #expect(synced.standardError.contains("prod pins v1.1.0 (track 1.x): publishing v1.1.0"), "\(synced.standardError)")
+        #expect(published == "2", "the highest 1.x release, not the pre-release")
+        #expect(status.status == 0, "\(status.standardOutput)")
+        #expect(status.standardOutput.contains("pinned: v1.1.0 (live)"))
+
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(again.standardError.contains("nothing to publish: v1.1.0 is live as tagged"), "\(again.standardError)")
+        #expect(!noOpRequests.contains { $0.method != "GET" }, "read-only: \(noOpRequests.map { "\($0.method) \($0.uri)" })")
+
+        #expect(behind.status == 3)
+        #expect(behind.standardOutput.contains("pinned: v1.0.0 (not live"), "\(behind.standardOutput)")
+        #expect(rolledBack.status == 0, "\(rolledBack.standardError)")
+        #expect(rolledBack.standardError.contains("rolling back from v1.1.0 to v1.0.0"), "\(rolledBack.standardError)")
+        #expect(restored == "1")
+        let live = try liveJSON(record)
+        #expect(live["tag"] as? String == "v1.0.0")
+        #expect(live["kind"] as? String == "rollback")
+    }
+
+    @Test func tracksResolveToTheHighestMatchingReleaseForEveryEnvironment() async throws {
+        let double = try await ConsulDouble.start()
+        try await pin("""
+              beta: {address: '\(double.baseURL)', track: latest, pre: true}
+              stable: {address: '\(double.baseURL)', track: latest}
+
+            """)
+        let all = try await run(["status", "--all"])
+        try await pin("  old: {address: '\(double.baseURL)', track: \"0.x\"}\n")
+        let nothing = try await run(["sync", "--env", "old", "--plan"])
+        let unpinned = try await run(["sync"])
+        try await double.stop()
+        #expect(all.status == 3, "nothing is live")
+        #expect(all.standardOutput.contains("pinned: v1.2.0-rc.1 (not live"), "\(all.standardOutput)")
+        #expect(all.standardOutput.contains("pinned: v1.1.0 (not live"))
+        #expect(nothing.status == 2)
+        #expect(nothing.standardError.contains("no release matches environment 'old''s track 0.x; the releases are v1.0.0, v1.1.0, v1.2.0-rc.1"),
+                "\(nothing.standardError)")
+        #expect(unpinned.status == 2)
+        #expect(unpinned.standardError.contains("--env NAME"))
+    }
+
+    @Test func eachDatacenterInTurnAndAFailureSaysWhereEachStands() async throws {
+        let double = try await ConsulDouble.start(DoubleOptions(remoteDatacenters: ["dc2": ["dc2-server-1"]]))
+        try await pin("  prod: {address: '\(double.baseURL)', datacenters: [dc1, dc2], version: v1.1.0}\n")
+        let synced = try await run(["sync", "--env", "prod", "--yes"])
+        let both = (port(double), port(double, datacenter: "dc2"))
+        let status = try await run(["status", "--env", "prod"])
+        let list = try await run(["export", "--live", "--env", "prod"])
+
+        try await pin("  prod: {address: '\(double.baseURL)', datacenters: [dc1, dc2], version: v1.0.0}\n")
+        let onlyDC2 = try await run(["sync", "--env", "prod", "--yes", "--datacenter", "dc2"])
+        let split = (port(double), port(double, datacenter: "dc2"))
+        let drifting = try await run(["status", "--env", "prod"])
+
+        try await pin("  prod: {address: '\(double.baseURL)', datacenters: [dc1, dc3, dc2], version: v1.0.0}\n")
+        let stopped = try await run(["sync", "--env", "prod", "--yes"])
+        let after = (port(double), port(double, datacenter: "dc2"))
+        try await double.stop()
+
+        #expect(synced.status == 0, "\(synced.standardError)")
+        #expect(both == ("2", "2"))
+        #expect(status.status == 0, "\(status.standardOutput)")
+        #expect(status.standardOutput.components(separatedBy: "pinned: v1.1.0 (live)").count == 3, "one report per datacenter")
+        #expect(list.status == 2)
+        #expect(list.standardError.contains("lists several datacenters (dc1, dc2); pass --datacenter"), "\(list.standardError)")
+
+        #expect(onlyDC2.status == 0, "\(onlyDC2.standardError)")
+        #expect(split == ("2", "1"), "--datacenter limits sync to one")
+        #expect(drifting.status == 3, "dc1 runs v1.1.0, not the pinned v1.0.0")
+
+        #expect(stopped.status != 0)
+        #expect(stopped.standardError.contains("stopped at datacenter dc3: dc1 done, dc3 failed, dc2 not started"), "\(stopped.standardError)")
+        #expect(after == ("1", "1"), "dc1 rolled back first; dc2 was already there, untouched")
+    }
+
+    /// publish and its plan go to every datacenter too; --detailed-exitcode shows each plan, then exits 2.
+    @Test func publishPlansEveryDatacenterBeforeExiting2() async throws {
+        let double = try await ConsulDouble.start(DoubleOptions(remoteDatacenters: ["dc2": ["dc2-server-1"]]))
+        try await pin("  prod: {address: '\(double.baseURL)', datacenters: [dc1, dc2]}\n")
+        let planned = try await run(["publish", "1.0.0", "--env", "prod", "--plan", "--detailed-exitcode"])
+        let published = try await run(["publish", "1.0.0", "--env", "prod", "--yes"])
+        let ports = (port(double), port(double, datacenter: "dc2"))
+        try await double.stop()
+        #expect(planned.status == 2, "\(planned.standardError)")
+        #expect(planned.standardError.components(separatedBy: "kvctl: publishing v1.0.0 as 'settings' to").count == 3, "\(planned.standardError)")
+        #expect(published.status == 0, "\(published.standardError)")
+        #expect(ports == ("1", "1"))
+    }
+}
