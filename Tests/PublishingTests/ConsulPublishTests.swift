@@ -104,10 +104,7 @@ import TestSupport
     }
 
     @Test func theCommandLinePublishesToConsul() async throws {
-        let fixture = try FixtureRepository()
-        try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: 8080\n")
-        try fixture.commitAll()
-        try fixture.git("tag", "-a", "v1.0.0", "-m", "release")
+        let fixture = try oneKeyRelease()
         let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
         let double = try await ConsulDouble.start()
         let published = try kvctl(["publish", "1.0.0", "--yes", "--consul", double.baseURL], in: fixture.url, environment: environment)
@@ -127,11 +124,7 @@ import TestSupport
     @Test func aNamedEnvironmentWithATokenFileNeverShowsTheToken() async throws {
         let token = "0b5e6f1c-secret-token"
         let double = try await ConsulDouble.start(DoubleOptions(token: token))
-        let fixture = try FixtureRepository()
-        try fixture.write("kvctl.yaml", "environments:\n  staging: {address: '\(double.baseURL)', token-file: consul.token}\n")
-        try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: 8080\n")
-        try fixture.commitAll()
-        try fixture.git("tag", "-a", "v1.0.0", "-m", "release")
+        let fixture = try oneKeyRelease(settings: "environments:\n  staging: {address: '\(double.baseURL)', token-file: consul.token}\n")
         try fixture.write("consul.token", token + "\n")
         let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
         let published = try kvctl(["publish", "1.0.0", "--yes", "--env", "staging"], in: fixture.url, environment: environment)
@@ -155,11 +148,7 @@ import TestSupport
     @Test func aTokenFileUnderTheHomeFolder() async throws {
         let token = "7d3a-home-token"
         let double = try await ConsulDouble.start(DoubleOptions(token: token))
-        let fixture = try FixtureRepository()
-        try fixture.write("kvctl.yaml", "environments:\n  staging: {address: '\(double.baseURL)', token-file: ~/consul.token}\n")
-        try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: 8080\n")
-        try fixture.commitAll()
-        try fixture.git("tag", "-a", "v1.0.0", "-m", "release")
+        let fixture = try oneKeyRelease(settings: "environments:\n  staging: {address: '\(double.baseURL)', token-file: ~/consul.token}\n")
         let home = try FixtureRepository()
         try home.write("consul.token", token + "\n")
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
@@ -171,4 +160,14 @@ import TestSupport
         #expect(entries.contains { $0.key == "config/app/port" })
         #expect(!(published.standardOutput + published.standardError).contains(token))
     }
+}
+
+/// A repository whose v1.0.0 defines the one key config/app/port, with `settings` as its kvctl.yaml.
+private func oneKeyRelease(settings: String? = nil) throws -> FixtureRepository {
+    let fixture = try FixtureRepository()
+    if let settings { try fixture.write("kvctl.yaml", settings) }
+    try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: 8080\n")
+    try fixture.commitAll()
+    try fixture.git("tag", "-a", "v1.0.0", "-m", "release")
+    return fixture
 }
