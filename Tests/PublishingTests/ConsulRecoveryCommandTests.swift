@@ -13,22 +13,12 @@ import TestSupport
     let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
     static let keys = 120
 
-    static func values(_ label: String) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: (0..<keys).map { ("config/svc/k\($0)", "\(label)-\($0)") })
-    }
+    static func values(_ label: String) -> [String: String] { killTestValues(label, keys: keys) }
 
     /// v1.0.0 and v1.1.0 of 120 keys, every value different, in transactions of 8 operations.
     init() async throws {
         fixture = try await offPool {
-            let fixture = try FixtureRepository()
-            try fixture.write("kvctl.yaml", "name: settings\ntransaction: {max-operations: 8}\n")
-            for (version, label) in [("v1.0.0", "a"), ("v1.1.0", "b")] {
-                let entries = Self.values(label).sorted { $0.key < $1.key }.map { "  - key: \($0.key)\n    value: \($0.value)\n" }
-                try fixture.write("kv/app.yaml", "config:\n" + entries.joined())
-                try fixture.commitAll()
-                try fixture.git("tag", "-a", version, "-m", "release")
-            }
-            return fixture
+            try killTestFixture(keys: Self.keys)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KVCore
 import Publishing
+import TestSupport
 
 /// A request publishing `keys` (key → value) as `version` under `name`.
 func request(_ version: String, _ keys: [String: String], name: String = "settings", sentinels: Set<String> = []) -> PublishRequest {
@@ -33,4 +34,23 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
+}
+
+/// The values of the kill tests' versions: `keys` keys under config/svc/, each labelled.
+func killTestValues(_ label: String, keys: Int) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: (0..<keys).map { ("config/svc/k\($0)", "\(label)-\($0)") })
+}
+
+/// v1.0.0 (values labelled a) and v1.1.0 (labelled b), every value different, in transactions of 8
+/// operations, so a publish of the other version takes many transactions to kill it in between.
+func killTestFixture(keys: Int) throws -> FixtureRepository {
+    let fixture = try FixtureRepository()
+    try fixture.write("kvctl.yaml", "name: settings\ntransaction: {max-operations: 8}\n")
+    for (version, label) in [("v1.0.0", "a"), ("v1.1.0", "b")] {
+        let entries = killTestValues(label, keys: keys).sorted { $0.key < $1.key }.map { "  - key: \($0.key)\n    value: \($0.value)\n" }
+        try fixture.write("kv/app.yaml", "config:\n" + entries.joined())
+        try fixture.commitAll()
+        try fixture.git("tag", "-a", version, "-m", "release")
+    }
+    return fixture
 }

@@ -13,19 +13,10 @@ import TestSupport
     /// Enough transactions (about 140 of 8 operations) that the publish is still running when the test sees its journal.
     static let keys = 1_000
 
-    static func values(_ label: String) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: (0..<keys).map { ("config/svc/k\($0)", "\(label)-\($0)") })
-    }
+    static func values(_ label: String) -> [String: String] { killTestValues(label, keys: keys) }
 
     init() throws {
-        fixture = try FixtureRepository()
-        try fixture.write("kvctl.yaml", "name: settings\ntransaction: {max-operations: 8}\n")
-        for (version, label) in [("v1.0.0", "a"), ("v1.1.0", "b")] {
-            let entries = Self.values(label).sorted { $0.key < $1.key }.map { "  - key: \($0.key)\n    value: \($0.value)\n" }
-            try fixture.write("kv/app.yaml", "config:\n" + entries.joined())
-            try fixture.commitAll()
-            try fixture.git("tag", "-a", version, "-m", "release")
-        }
+        fixture = try killTestFixture(keys: Self.keys)
     }
 
     private func run(_ arguments: [String]) async throws -> ProcessResult {
