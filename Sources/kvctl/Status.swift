@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KVCore
 import Publishing
+import Workflows
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
