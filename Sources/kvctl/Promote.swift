@@ -1,9 +1,7 @@
 import ArgumentParser
-import ConsulKit
 import Foundation
-import GitKit
 import KVCore
-import Publishing
+import Workflows
 
 struct Promote: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,91 +37,29 @@ struct Promote: AsyncParsableCommand {
 
     func run() async throws {
         let source = try ReleaseSource(directory: location.directory)
-        let repository = source.repository
-        let branch: String
-        switch try repository.head() {
-        case .unborn: throw refuse("the repository has no commits yet, so there is no kvctl.yaml to pin a release in")
-        case .detached(let id):
-            throw refuse("HEAD is detached at \(id.short); check out the branch whose kvctl.yaml pins the environments, then promote")
-        case .branch(let name, _): branch = name
-        }
-        let config = try source.headConfig()
-        let target = try StoreOptions.parse(["--env", to]).environment(in: config)
-        try requireClean(repository, config: config, because: "promote commits \(KVConfig.fileName) from HEAD")
-        let release = try source.release(version)
-        let tag = release.tag
-        if case .track(let track)? = target?.pin {
-            throw refuse("environment '\(to)' follows track \(track), which decides its release; "
-                + "replace 'track:' with 'version: \(tag)' in \(KVConfig.fileName) to pin one release")
-        }
-        if case .version? = target?.pin, let pinned = target?.pin, try source.pinnedTag(pinned, of: to) == tag {
+        let promotion = try await Promotion.prepare(source, version: version, environment: to)
+        let tag = promotion.tag
+        if promotion.alreadyPinned {
             writeError("kvctl: environment '\(to)' already pins \(tag); nothing to commit")
             return
         }
-
-        let results = try await gates(release, after: target?.after, soak: target?.soak, config: config, root: source.root)
-        for result in results { writeError("kvctl: gate \(result)") }
-        let failed = results.filter { !$0.passed }
+        for result in promotion.results { writeError("kvctl: gate \(result)") }
+        let failed = promotion.failed
         if !failed.isEmpty && !force {
             throw refuse("not promoting \(tag) to \(to): \(failed.count == 1 ? "a gate failed" : "\(failed.count) gates failed"); "
                 + "kvctl promote --force overrides them")
         }
-
-        let head = try repository.resolveCommit("HEAD")
-        guard let entry = try head.tree().entry(at: KVConfig.fileName) else { throw refuse("HEAD has no \(KVConfig.fileName)") }
-        let old = try repository.blob(entry.id)
-        let new: [UInt8]
-        do { new = try PinEdit.settingVersion(tag, of: to, in: old) } catch { throw refuse("cannot pin \(tag) in \(to): \(error)") }
-        // The edit must read back as the pin it was meant to be, and change no other setting.
-        var expected = config
-        expected.environments[to]?.pin = .version(tag)
-        let (reread, findings) = KVConfig.parse(new)
-        guard reread.environments == expected.environments, !findings.contains(where: { $0.severity == .error }) else {
-            throw refuse("cannot pin \(tag) in \(to): editing \(KVConfig.fileName) in place would change more than the pin; edit it by hand")
-        }
-
-        let message = Self.message(tag: tag, environment: to, from: target?.pin, after: target?.after, results: results, forced: force)
-        let diff = UnifiedDiff.render(old: String(decoding: old, as: UTF8.self), new: String(decoding: new, as: UTF8.self),
-                                      oldLabel: "a/\(KVConfig.fileName)", newLabel: "b/\(KVConfig.fileName)")
         if dryRun {
-            print("would commit on \(branch):\n\n" + message.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map { "    \($0)" }
-                .joined(separator: "\n") + "\n\n" + diff, terminator: "")
+            let diff = UnifiedDiff.render(old: String(decoding: promotion.old, as: UTF8.self), new: String(decoding: promotion.new, as: UTF8.self),
+                                          oldLabel: "a/\(KVConfig.fileName)", newLabel: "b/\(KVConfig.fileName)")
+            let message = promotion.message(forced: force).dropLast().split(separator: "\n", omittingEmptySubsequences: false)
+            print("would commit on \(promotion.branch):\n\n" + message.map { "    \($0)" }.joined(separator: "\n") + "\n\n" + diff,
+                  terminator: "")
             return
         }
-        let signature: Signature
-        do { signature = try repository.defaultSignature() } catch { throw refuse(error.message) }
-        let commit: ObjectID
-        do {
-            commit = try repository.commit(file: KVConfig.fileName, bytes: new, message: message, signature: signature)
-        } catch { throw refuse("\(error)") }
-        writeError("kvctl: committed \(commit.short) on \(branch): \(to) pins \(tag)"
+        let commit = try promotion.commit(in: source.repository, forced: force)
+        writeError("kvctl: committed \(commit.short) on \(promotion.branch): \(to) pins \(tag)"
             + (failed.isEmpty ? "" : " (gates overridden with --force)") + "; push it, then kvctl sync --env \(to) makes it live")
         print(commit.description)
-    }
-
-    /// Every gate in every datacenter of `after`, in the listed order; none without `after:`.
-    private func gates(_ release: LoadedRelease, after: String?, soak: Int?, config: KVConfig, root: URL) async throws -> [PromotionGates.Result] {
-        guard let after else { return [] }
-        let checks = PromotionGates(tag: release.tag, after: after, soak: soak)
-        let name = try repositoryName(config: release.revision.config, root: root)
-        let settings = release.settings, now = Date()
-        var results: [PromotionGates.Result] = []
-        try await StoreOptions.parse(["--env", after]).withStore(config: config, repositoryRoot: root, everyDatacenter: true) { store, _ in
-            let datacenter = after + ((store as? ConsulClient)?.configuration.datacenter.map { " \($0)" } ?? "")
-            results += await checks.check(LiveStateReader(store: store, layout: settings.layout, name: name), prune: settings.prune,
-                                          place: datacenter, now: now)
-        }
-        return results
-    }
-
-    static func message(tag: String, environment: String, from pin: EnvironmentPin?, after: String?, results: [PromotionGates.Result],
-                        forced: Bool) -> String {
-        var text = "Promote \(tag) to \(environment)\n\n"
-        let previous = if case .version(let written)? = pin { written } else { "(none)" }
-        text += "\(environment): version \(previous) -> \(tag)\n\n"
-        guard let after else { return text + "Gates: none (\(environment) has no 'after:')\n" }
-        let failed = results.contains { !$0.passed }
-        text += failed && forced ? "Gates after \(after): FAILED, promoted anyway with --force:\n" : "Gates after \(after): passed\n"
-        return text + results.map { "- \($0)\n" }.joined()
     }
 }

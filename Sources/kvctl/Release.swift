@@ -136,16 +136,6 @@ struct Release: ParsableCommand {
     }
 }
 
-/// Refuses when anything kvctl reads (the manifest and schema folders, kvctl.yaml) is staged, modified
-/// or untracked: `reason` says why the command needs committed content.
-func requireClean(_ repository: Repository, config: KVConfig, because reason: String) throws {
-    let dirty = try repository.status(of: [config.root, config.schemas, KVConfig.fileName])
-    guard !dirty.isEmpty else { return }
-    throw refuse("uncommitted changes in \(config.root)/, \(config.schemas)/ or \(KVConfig.fileName); "
-        + "\(reason), so commit or stash them first:\n"
-        + dirty.map { "  \($0.code) \($0.path)" }.joined(separator: "\n"))
-}
-
 /// Prints why kvctl refuses and returns the status to exit with: 1 when the repository's state is the
 /// reason, 2 (`usageError`) when the arguments are.
 func refuse(_ message: String, status: Int32 = 1) -> ExitCode {
