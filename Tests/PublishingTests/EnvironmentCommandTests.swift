@@ -143,6 +143,44 @@ import TestSupport
         #expect(after == ("1", "1"), "dc1 rolled back first; dc2 was already there, untouched")
     }
 
+    /// --all reads every environment: one JSON array of every store's report, and a pin naming no
+    /// release marked on its environment while the others are still shown; exit 2 after all of them.
+    @Test func statusAllIsOneJSONArrayAndMarksAPinNamingNoRelease() async throws {
+        let double = try await ConsulDouble.start(DoubleOptions(remoteDatacenters: ["dc2": ["dc2-server-1"]]))
+        let qa = try await ConsulDouble.start()
+        try await pin("""
+              prod: {address: '\(double.baseURL)', datacenters: [dc1, dc2], version: v1.0.0}
+              qa: {address: '\(qa.baseURL)', version: v1.0.0}
+
+            """)
+        let synced = try await run(["sync", "--env", "prod", "--yes"])
+        let all = try await run(["status", "--all", "--output", "json"])
+        try await pin("""
+              old: {address: '\(double.baseURL)', track: "0.x"}
+              prod: {address: '\(double.baseURL)', datacenters: [dc1, dc2], version: v1.0.0}
+
+            """)
+        let marked = try await run(["status", "--all"])
+        let markedJSON = try await run(["status", "--all", "--output", "json"])
+        try await double.stop()
+        try await qa.stop()
+
+        #expect(synced.status == 0, "\(synced.standardError)")
+        #expect(all.status == 3, "qa runs nothing")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(all.standardOutput.utf8)) as? [[String: Any]],
+                                   "one array: \(all.standardOutput)")
+        #expect(reports.map { $0["environment"] as? String } == ["prod", "prod", "qa"])
+        #expect(reports.map { ($0["live"] as? [String: Any])?["tag"] as? String } == ["v1.0.0", "v1.0.0", nil])
+
+        #expect(marked.status == 2, "\(marked.standardError)")
+        #expect(marked.standardOutput.contains("pinned: no release: no release matches environment 'old''s track 0.x"), "\(marked.standardOutput)")
+        #expect(marked.standardOutput.components(separatedBy: "pinned: v1.0.0 (live)").count == 3, "prod is still shown, in both datacenters")
+        #expect(marked.standardError.contains("kvctl: error: no release matches environment 'old''s track 0.x"))
+        let markedReports = try #require(try JSONSerialization.jsonObject(with: Data(markedJSON.standardOutput.utf8)) as? [[String: Any]])
+        #expect(markedReports.count == 3)
+        #expect((markedReports.first?["pinProblem"] as? String)?.contains("track 0.x") == true)
+    }
+
     /// publish and its plan go to every datacenter too; --detailed-exitcode shows each plan, then exits 2.
     @Test func publishPlansEveryDatacenterBeforeExiting2() async throws {
         let double = try await ConsulDouble.start(DoubleOptions(remoteDatacenters: ["dc2": ["dc2-server-1"]]))
