@@ -181,6 +181,35 @@ import TestSupport
         #expect((markedReports.first?["pinProblem"] as? String)?.contains("track 0.x") == true)
     }
 
+    /// log --env: each datacenter's records and the pin commits, newest first, as git log reads.
+    @Test func logShowsWhatWasLiveAndPinnedWhenNewestFirst() async throws {
+        let double = try await ConsulDouble.start()
+        let fixture = fixture
+        try await offPool {
+            try fixture.write("kvctl.yaml", "name: settings\nenvironments:\n  prod: {address: '\(double.baseURL)', datacenters: [dc1], version: v1.0.0}\n")
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", "pin prod to v1.0.0", "--date", "2020-01-02T03:04:05Z")
+        }
+        let synced = try await run(["sync", "--env", "prod", "--yes"])
+        let published = try await run(["publish", "1.1.0", "--env", "prod", "--yes"])
+        let rolledBack = try await run(["rollback", "--env", "prod", "--yes"])
+        let promoted = try await run(["promote", "1.1.0", "--to", "prod"])
+        let json = try await run(["log", "--env", "prod", "--output", "json"])
+        let text = try await run(["log", "--env", "prod"])
+        try await double.stop()
+
+        #expect([synced, published, rolledBack, promoted].allSatisfy { $0.status == 0 }, "\(promoted.standardError)")
+        #expect(json.status == 0, "\(json.standardError)")
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
+        let lines = events.map { "\($0["kind"] as? String ?? "?") \($0["version"] as? String ?? "?") \($0["datacenter"] as? String ?? "-")" }
+        #expect(lines == ["promote v1.1.0 -", "rollback v1.0.0 dc1", "publish v1.1.0 dc1", "sync v1.0.0 dc1", "promote v1.0.0 -"], "\(lines)")
+        #expect(events.last?["when"] as? String == "2020-01-02T03:04:05Z")
+        #expect(events.last?["who"] as? String == "Fixture Tagger <fixture@example.com>")
+        #expect(events.first?["note"] as? String == "Promote v1.1.0 to prod")
+        #expect(text.standardOutput.contains("v1.0.0 promote (commit "), "\(text.standardOutput)")
+        #expect(text.standardOutput.contains("Author: Fixture Tagger <fixture@example.com>\nDate:   2020-01-02T03:04:05Z\n\n    pin prod to v1.0.0\n"))
+    }
+
     /// publish and its plan go to every datacenter too; --detailed-exitcode shows each plan, then exits 2.
     @Test func publishPlansEveryDatacenterBeforeExiting2() async throws {
         let double = try await ConsulDouble.start(DoubleOptions(remoteDatacenters: ["dc2": ["dc2-server-1"]]))
