@@ -499,7 +499,7 @@ def bench_envs(kvctl, runs, double):
     doubles = [Double(double) for _ in names]
     proxies = [CountingProxy(d.url) for d in doubles]
     try:
-        (repo / "kvctl.yaml").write_text("name: settings\nenvironments:\n" + "".join(
+        (repo / "kvctl.yaml").write_text("environments:\n" + "".join(
             f"  {name}: {{address: '{proxy.url}', version: v1.0.0}}\n" for name, proxy in zip(names, proxies)))
         git(repo, "add", "kvctl.yaml")
         git(repo, "commit", "-qm", "pins")

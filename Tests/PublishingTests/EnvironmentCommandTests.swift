@@ -11,16 +11,7 @@ import TestSupport
 
     /// v1.0.0, v1.1.0 and v1.2.0-rc.1, each setting config/app/port to its own value.
     init() async throws {
-        fixture = try await offPool {
-            let fixture = try FixtureRepository()
-            try fixture.write("kvctl.yaml", "name: settings\n")
-            for (tag, port) in [("v1.0.0", 1), ("v1.1.0", 2), ("v1.2.0-rc.1", 3)] {
-                try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: \(port)\n")
-                try fixture.commitAll()
-                try fixture.git("tag", "-a", tag, "-m", "release")
-            }
-            return fixture
-        }
+        fixture = try await offPool { try portReleases(["v1.0.0", "v1.1.0", "v1.2.0-rc.1"]) }
     }
 
     /// Commits `environments` (YAML lines under `environments:`) as HEAD's kvctl.yaml, after the tags.

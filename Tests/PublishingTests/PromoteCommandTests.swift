@@ -13,16 +13,7 @@ import TestSupport
 
     /// v1.0.0 and v1.1.0, setting config/app/port to 1 and 2.
     init() async throws {
-        fixture = try await offPool {
-            let fixture = try FixtureRepository()
-            try fixture.write("kvctl.yaml", "name: settings\n")
-            for (tag, port) in [("v1.0.0", 1), ("v1.1.0", 2)] {
-                try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: \(port)\n")
-                try fixture.commitAll()
-                try fixture.git("tag", "-a", tag, "-m", "release")
-            }
-            return fixture
-        }
+        fixture = try await offPool { try portReleases(["v1.0.0", "v1.1.0"]) }
     }
 
     private func commit(_ settings: String) async throws {
