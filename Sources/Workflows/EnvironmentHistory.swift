@@ -29,7 +29,7 @@ public enum EnvironmentHistory {
     public static func read(_ source: ReleaseSource, environment: String, datacenter: String? = nil) async throws -> [EnvironmentEvent] {
         let config = try source.headConfig(), name = try source.name(config)
         let selection = StoreSelection(env: environment, datacenter: datacenter)
-        guard try selection.environment(in: config) != nil else { return [] }
+        _ = try selection.environment(in: config) // an unknown environment is refused before git is walked
         let layout = PublishSettings(config).layout
         var events = try pins(source.repository, environment: environment)
         try await selection.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { store, description in

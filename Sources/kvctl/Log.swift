@@ -4,7 +4,7 @@ import Workflows
 
 struct Log: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show what an environment ran when, and what it was pinned to when.",
+        abstract: "Show an environment's history: releases and pins.",
         discussion: """
             Newest first, as git log: every publication in each datacenter's version record (kind publish, \
             rollback, or sync when kvctl sync made it), and every commit on HEAD's first-parent line that changed \

@@ -5,7 +5,7 @@ import Workflows
 
 struct Promote: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Pin a release in an environment, as a commit, once its gates pass.",
+        abstract: "Pin a release in an environment, gates permitting.",
         discussion: """
             Sets the environment's 'version:' in kvctl.yaml to the release's tag and commits that one change on \
             HEAD's branch (through libgit2, signed with user.name and user.email); only that scalar changes, so \
