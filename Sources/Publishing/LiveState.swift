@@ -30,6 +30,13 @@ public struct LiveState: Sendable {
     /// The ModifyIndex of every entry under the meta prefix but the locks: equal marks mean no
     /// publisher wrote a record, chunk or journal in between.
     public let recordsMark: [String: UInt64]
+
+    /// The keys this repository owns: its record's, and those an unfinished publish already wrote,
+    /// which are kvctl's too (a rollback or an unpublish deletes them).
+    public var ownedKeys: Set<String> {
+        let target = unfinished?.target ?? [:]
+        return Set(own?.keys ?? []).union(target.filter { key, stamp in entries[key].map(stamp.matches) ?? false }.keys)
+    }
 }
 
 /// Reads the live state with one recursive read of the meta prefix, then one per prefix of

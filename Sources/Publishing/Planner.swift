@@ -32,9 +32,7 @@ public struct Planner: Sendable {
             }
         }
         let defined = Set(request.keys.map(\.key))
-        // Keys an unfinished publish already wrote are kvctl's too: a rollback deletes them.
-        let target = live.unfinished?.target ?? [:]
-        let owned = Set(live.own?.keys ?? []).union(target.filter { key, stamp in live.entries[key].map(stamp.matches) ?? false }.keys)
+        let owned = live.ownedKeys
         for (key, old) in live.entries where !defined.contains(key) && live.owners[key] == nil {
             let pruned = settings.prune.contains { key.hasPrefix($0) }
             guard owned.contains(key) || pruned else { continue }

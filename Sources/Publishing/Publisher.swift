@@ -84,10 +84,17 @@ public struct Publisher: Sendable {
     /// lets `--resume` or a rollback finish the job).
     public func apply(_ plan: PublishPlan, holding lock: (any HeldLock)? = nil,
                       progress: (ApplyProgress) -> Void = { _ in }, stop: () -> Bool = { false }) async throws {
+        try await apply(plan.transactions, live: plan.live, holding: lock, progress: progress, stop: stop)
+    }
+
+    /// `apply(_:holding:progress:stop:)` for transactions of another origin (unpublish); `live`: what
+    /// the store records as live, for the abort's message.
+    public func apply(_ transactions: [[StoreOperation]], live: Publication?, holding lock: (any HeldLock)? = nil,
+                      progress: (ApplyProgress) -> Void = { _ in }, stop: () -> Bool = { false }) async throws {
         let clock = ContinuousClock(), start = clock.now
-        let total = plan.transactions.count, totalOperations = plan.operations
+        let total = transactions.count, totalOperations = transactions.reduce(0) { $0 + $1.count }
         var operations = 0
-        for (position, transaction) in plan.transactions.enumerated() {
+        for (position, transaction) in transactions.enumerated() {
             if stop() { throw PublishStopped(applied: position, totalTransactions: total) }
             if lock?.isLost == true {
                 throw PublishInterrupted(transaction: position + 1, totalTransactions: total,
@@ -97,7 +104,7 @@ public struct Publisher: Sendable {
                 try await store.apply(transaction)
             } catch let conflict as TransactionConflict {
                 let key = transaction.indices.contains(conflict.operationIndex) ? transaction[conflict.operationIndex].key : "a key"
-                throw PublishAborted(transaction: position + 1, totalTransactions: total, key: key, conflict: conflict, live: plan.live)
+                throw PublishAborted(transaction: position + 1, totalTransactions: total, key: key, conflict: conflict, live: live)
             } catch {
                 throw PublishInterrupted(transaction: position + 1, totalTransactions: total, reason: "\(error)")
             }

@@ -72,3 +72,18 @@ extension ApplyTarget {
                            finishing: older)
     }
 }
+
+extension ApplyTarget {
+    /// `apply FILE`: the saved plan, exactly, into the store it was made for.
+    public static func saved(_ saved: SavedPlan, source: String, store: any KVStore) throws -> ApplyTarget {
+        guard saved.store == store.description else {
+            throw WorkflowError("\(source) was planned against \(saved.store), not \(store.description); "
+                + "apply it with the same --consul/--env/--datacenter, or make a plan for this store")
+        }
+        let plan: PublishPlan
+        do { plan = try saved.plan() } catch { throw WorkflowError(error.description) }
+        return ApplyTarget(request: plan.request, settings: PublishSettings(layout: MetaLayout(prefix: saved.metaPrefix)),
+                           announcement: "kvctl: applying \(source): \(saved.publication.tag) of '\(saved.repository)' to \(store.description)",
+                           fixed: plan)
+    }
+}

@@ -58,12 +58,17 @@ public struct ApplyTarget: Sendable {
     /// The target completes or undoes an unfinished publish (resume, rollback), which a plain
     /// publish refuses to run over.
     public var finishing = false
+    /// A plan made earlier (`kvctl apply FILE`): applied exactly, never replanned, and refused when a
+    /// key it is conditioned on moved since.
+    public var fixed: PublishPlan?
 
-    public init(request: PublishRequest, settings: PublishSettings, announcement: String? = nil, finishing: Bool = false) {
+    public init(request: PublishRequest, settings: PublishSettings, announcement: String? = nil, finishing: Bool = false,
+                fixed: PublishPlan? = nil) {
         self.request = request
         self.settings = settings
         self.announcement = announcement
         self.finishing = finishing
+        self.fixed = fixed
     }
 }
 
@@ -133,6 +138,17 @@ public struct ApplyWorkflow: Sendable {
         let records = try await refusing { try await reader.readRecords() }
         let chosen = try await refusing { try await target(reader.primed(with: records)) }
         if let announcement = chosen.announcement, announcement != announced { interaction.say(announcement) }
+        if let fixed = chosen.fixed {
+            // Checked before anything is written: the CAS conditions alone would stop at the first moved
+            // key with the transactions before it applied.
+            let moved = try await refusing { try await fixed.moved(in: store, records: records, layout: reader.layout) }
+            guard moved.isEmpty else {
+                throw WorkflowError("refusing to apply the saved plan of \(fixed.request.publication.tag), nothing was written: "
+                    + "\(TreeDiff.count(moved.count, "key")) changed in \(store.description) since it was planned:\n"
+                    + moved.map { "  \($0)" }.joined(separator: "\n") + "\nmake the plan again (kvctl publish VERSION --plan --out FILE)")
+            }
+            return (chosen, fixed)
+        }
         let sameLayout = chosen.settings.layout == reader.layout && chosen.request.name == reader.name
         return (chosen, try await refusing {
             try await Publisher(store: store, settings: chosen.settings).plan(chosen.request, records: sameLayout ? records : nil)

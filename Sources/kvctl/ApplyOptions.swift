@@ -53,8 +53,9 @@ struct ApplyOptions: ParsableArguments {
         return ApplyWorkflow(policy: policy, interaction: TerminalInteraction(json: output == .json))
     }
 
+    @discardableResult
     func run(store: any KVStore, layout: MetaLayout, name: String, operation: String,
-             target: (LiveStateReader) async throws -> ApplyTarget) async throws {
+             target: (LiveStateReader) async throws -> ApplyTarget) async throws -> ApplyOutcome {
         try await workflow.run(store: store, layout: layout, name: name, operation: operation, target: target)
     }
 }

@@ -35,12 +35,17 @@ struct Publish: AsyncParsableCommand {
     @Flag(help: "Finish the publish that was interrupted (see kvctl status).")
     var resume = false
 
+    @Option(help: ArgumentHelp("With --plan: save the plan to FILE, for kvctl apply FILE (see docs/saved-plans.md).", valueName: "file"))
+    var out: String?
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var apply: ApplyOptions
     @OptionGroup var location: RepositoryOptions
 
     func validate() throws {
         if resume == (version != nil) { throw ValidationError(resume ? "--resume takes no VERSION" : "name the VERSION to publish") }
+        if out != nil && (!apply.plan || resume) { throw ValidationError("--out saves the plan of publish VERSION --plan") }
+        if out != nil && apply.detailedExitcode { throw ValidationError("--out and --detailed-exitcode do not go together") }
     }
 
     func run() async throws {
@@ -49,12 +54,24 @@ struct Publish: AsyncParsableCommand {
         let release = try source.release(version)
         let name = try source.name(release.revision.config)
         // Where the environment is comes from HEAD, as pins do; what the release writes, from its tag.
-        try await store.withStore(config: try source.headConfig(), repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
+        // A saved plan is of one store, so --out needs one datacenter.
+        try await store.withStore(config: try source.headConfig(), repositoryRoot: source.root, everyDatacenter: out == nil) { target, targetName in
             writeError("kvctl: publishing \(release.tag) as '\(name)' to \(targetName)")
-            try await apply.run(store: target, layout: release.settings.layout, name: name, operation: "publish \(release.tag)") { _ in
+            let outcome = try await apply.run(store: target, layout: release.settings.layout, name: name, operation: "publish \(release.tag)") { _ in
                 .publish(release, name: name)
             }
+            if let out { try save(outcome.plan, to: out, store: target, layout: release.settings.layout) }
         }
+    }
+
+    private func save(_ plan: PublishPlan, to path: String, store: any KVStore, layout: MetaLayout) throws {
+        let saved = SavedPlan(plan, store: store.description, layout: layout, force: apply.force, allowDeletes: apply.allowDeletes)
+        do {
+            try saved.encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw WorkflowError("cannot write the plan to \(path): \(error.localizedDescription)")
+        }
+        writeError("kvctl: saved the plan to \(path); kvctl apply \(path) applies exactly it")
     }
 
     private func resumeUnfinished(_ source: ReleaseSource) async throws {
