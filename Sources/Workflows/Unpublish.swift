@@ -65,7 +65,7 @@ public struct Unpublish: Sendable {
             .compactMap { $0 }.joined(separator: ", ")
         interaction.say("kvctl: unpublish '\(name)' from \(store.description): deletes \(what)"
             + (live.owners.isEmpty ? "" : "; keys other repositories own are left alone"))
-        if !policy.confirmed { try await interaction.confirm("delete the \(TreeDiff.count(keys, "key")) '\(name)' owns in \(store.description)") }
+        if !policy.confirmed { try await interaction.confirm("unpublish '\(name)' from \(store.description)") }
         let stop = interaction.beginApply()
         defer { stop.end() }
         do {
@@ -76,8 +76,8 @@ public struct Unpublish: Sendable {
             if error is PublishStopped { throw WorkflowError("unpublish interrupted (Ctrl-C): \(error)\(again)", status: 130) }
             throw WorkflowError("unpublish aborted: \(error)\(again)")
         }
-        interaction.say("kvctl: unpublished '\(name)' from \(store.description): deleted \(what) in "
-            + TreeDiff.count(transactions.count, "transaction"))
+        interaction.say("kvctl: unpublished '\(name)' from \(store.description): deleted \(TreeDiff.count(keys, "key")) and kvctl's "
+            + "record of them in \(TreeDiff.count(transactions.count, "transaction"))")
         return keys
     }
 }
