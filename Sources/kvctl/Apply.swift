@@ -6,7 +6,7 @@ import Workflows
 
 struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply a plan saved by publish --plan --out, exactly.",
+        abstract: "Apply exactly a plan saved by publish --plan --out.",
         discussion: """
             Writes exactly the operations of FILE (see docs/saved-plans.md), under the same lock as publish and \
             with the same question (--yes off a terminal). Before writing anything it reads the ModifyIndex of every \

@@ -6,7 +6,7 @@ import Workflows
 
 struct Unpublish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Delete everything this repository published to a store, for decommissioning.",
+        abstract: "Delete everything this repository owns in a store.",
         discussion: """
             Deletes the keys this repository's version record owns (and those an unfinished publish wrote), its \
             record, the chunks of its key list and its journal. Keys another repository owns are never touched. \
