@@ -105,14 +105,7 @@ public struct ApplyWorkflow: Sendable {
         guard !policy.planOnly, let locking = store as? any LockingStore, planned.hasChanges || planned.unfinished != nil else {
             return try await apply(chosen, planned, store: store, lock: nil)
         }
-        let timeout = policy.lockTimeout
-        let lock = try await refusing {
-            try await PublishLock(store: locking, key: layout.lock(of: name))
-                .acquire(as: .current(operation), timeout: timeout) { holder in
-                    interaction.say("kvctl: waiting up to \(Self.seconds(timeout))s for the lock \(layout.lock(of: name)), held by "
-                        + (holder?.description ?? "another kvctl"))
-                }
-        }
+        let lock = try await acquireLock(locking, layout: layout, name: name, operation: operation)
         do {
             let records = try await refusing { try await reader.readRecords() }
             if records.recordsMark != planned.recordsMark {
@@ -124,6 +117,18 @@ public struct ApplyWorkflow: Sendable {
         } catch {
             await lock.release()
             throw error
+        }
+    }
+
+    /// The publish lock of `name`, waiting up to the policy's timeout and saying so.
+    func acquireLock(_ locking: any LockingStore, layout: MetaLayout, name: String, operation: String) async throws -> any HeldLock {
+        let timeout = policy.lockTimeout
+        return try await refusing {
+            try await PublishLock(store: locking, key: layout.lock(of: name))
+                .acquire(as: .current(operation), timeout: timeout) { holder in
+                    interaction.say("kvctl: waiting up to \(Self.seconds(timeout))s for the lock \(layout.lock(of: name)), held by "
+                        + (holder?.description ?? "another kvctl"))
+                }
         }
     }
 

@@ -1,23 +1,15 @@
 import KVCore
 import Publishing
 
-/// `kvctl unpublish`: deletes everything a repository owns in a store (its keys, its version record,
-/// its chunks, its journal), for decommissioning. Not a publish: the delete guard does not apply, but
+/// `kvctl unpublish`: `unpublish(store:settings:name:)` deletes everything a repository owns in a
+/// store (its keys, its version record, its chunks, its journal), for decommissioning. Not a publish: the delete guard does not apply, but
 /// the lock does, and every delete is conditioned on the ModifyIndex read. No journal: the keys go
 /// first, the record and journal after them, the chunks last, so an interrupted unpublish leaves a
 /// record owning only the keys not deleted yet (or leftover chunks), and running it again finishes it.
-public struct Unpublish: Sendable {
-    public let policy: ApplyPolicy
-    public let interaction: any ApplyInteraction
-
-    public init(policy: ApplyPolicy, interaction: any ApplyInteraction) {
-        self.policy = policy
-        self.interaction = interaction
-    }
-
+extension ApplyWorkflow {
     /// The deletions, in order: keys, then record and journal, then chunks. Keys another repository's
     /// record owns are never among them, even when this one's lists them too.
-    static func transactions(_ live: LiveState, layout: MetaLayout, name: String, limits: TransactionLimits)
+    static func unpublishing(_ live: LiveState, layout: MetaLayout, name: String, limits: TransactionLimits)
         throws(PublishError) -> (keys: Int, chunks: Int, transactions: [[StoreOperation]]) {
         let owned = live.ownedKeys
         let keys = live.entries.values.filter { owned.contains($0.key) && live.owners[$0.key] == nil }
@@ -31,16 +23,10 @@ public struct Unpublish: Sendable {
 
     /// Returns how many keys (outside the meta prefix) it deleted.
     @discardableResult
-    public func run(store: any KVStore, settings: PublishSettings, name: String) async throws -> Int {
-        let layout = settings.layout
+    public func unpublish(store: any KVStore, settings: PublishSettings, name: String) async throws -> Int {
         var lock: (any HeldLock)?
         if let locking = store as? any LockingStore {
-            let timeout = policy.lockTimeout
-            lock = try await refusing {
-                try await PublishLock(store: locking, key: layout.lock(of: name)).acquire(as: .current("unpublish"), timeout: timeout) { holder in
-                    interaction.say("kvctl: waiting for the lock \(layout.lock(of: name)), held by " + (holder?.description ?? "another kvctl"))
-                }
-            }
+            lock = try await acquireLock(locking, layout: settings.layout, name: name, operation: "unpublish")
         }
         do {
             let deleted = try await unpublish(store: store, settings: settings, name: name, lock: lock)
@@ -55,7 +41,7 @@ public struct Unpublish: Sendable {
     private func unpublish(store: any KVStore, settings: PublishSettings, name: String, lock: (any HeldLock)?) async throws -> Int {
         let layout = settings.layout
         let live = try await refusing { try await LiveStateReader(store: store, layout: layout, name: name).read(keys: [], prune: []) }
-        let (keys, chunks, transactions) = try await refusing { try Self.transactions(live, layout: layout, name: name, limits: settings.limits) }
+        let (keys, chunks, transactions) = try await refusing { try Self.unpublishing(live, layout: layout, name: name, limits: settings.limits) }
         guard !transactions.isEmpty else {
             interaction.say("kvctl: nothing to unpublish: '\(name)' owns nothing in \(store.description)")
             return 0

@@ -23,11 +23,7 @@ struct Apply: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The plan written by kvctl publish VERSION --plan --out FILE.", valueName: "file"))
     var file: String
 
-    @Flag(help: "Apply without asking.")
-    var yes = false
-
-    @Option(help: ArgumentHelp("How long to wait for another publisher's lock, in seconds.", valueName: "seconds"))
-    var lockTimeout: Double = 30
+    @OptionGroup var writing: WriteOptions
 
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
@@ -35,10 +31,6 @@ struct Apply: AsyncParsableCommand {
     @OptionGroup var color: ColorOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var location: RepositoryOptions
-
-    func validate() throws {
-        if lockTimeout < 0 { throw ValidationError("--lock-timeout must be 0 or more seconds") }
-    }
 
     func run() async throws {
         let data: Data
@@ -48,11 +40,9 @@ struct Apply: AsyncParsableCommand {
         let saved: SavedPlan
         do { saved = try SavedPlan.decode(data, source: file) } catch { throw WorkflowError.usage(error.description) }
         let source = try ReleaseSource(directory: location.directory)
-        var policy = ApplyPolicy()
-        policy.confirmed = yes
+        var policy = writing.policy
         policy.overwriteDrift = saved.force
         policy.allowedDeletes = saved.allowDeletes
-        policy.lockTimeout = .milliseconds(Int(lockTimeout * 1000))
         policy.colored = output == .text && color.colored(1)
         let workflow = ApplyWorkflow(policy: policy, interaction: TerminalInteraction(json: output == .json))
         try await store.withStore(config: try source.headConfig(), repositoryRoot: source.root) { target, _ in

@@ -18,14 +18,10 @@ struct ApplyOptions: ParsableArguments {
     @Flag(help: "With --plan: exit 2 when the plan has changes, 0 when it has none (as terraform plan does).")
     var detailedExitcode = false
 
-    @Flag(help: "Apply without asking.")
-    var yes = false
+    @OptionGroup var writing: WriteOptions
 
     @Flag(help: "Overwrite keys changed outside kvctl since the last publish.")
     var force = false
-
-    @Option(help: ArgumentHelp("How long to wait for another publisher's lock, in seconds.", valueName: "seconds"))
-    var lockTimeout: Double = 30
 
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
@@ -37,17 +33,14 @@ struct ApplyOptions: ParsableArguments {
 
     func validate() throws {
         if detailedExitcode && !plan { throw ValidationError("--detailed-exitcode goes with --plan") }
-        if lockTimeout < 0 { throw ValidationError("--lock-timeout must be 0 or more seconds") }
         if let allowDeletes, allowDeletes < 0 { throw ValidationError("--allow-deletes must be 0 or more keys") }
     }
 
     var workflow: ApplyWorkflow {
-        var policy = ApplyPolicy()
+        var policy = writing.policy
         policy.planOnly = plan
         policy.detailedExitcode = detailedExitcode
-        policy.confirmed = yes
         policy.overwriteDrift = force
-        policy.lockTimeout = .milliseconds(Int(lockTimeout * 1000))
         policy.allowedDeletes = allowDeletes
         policy.colored = output == .text && color.colored(1)
         return ApplyWorkflow(policy: policy, interaction: TerminalInteraction(json: output == .json))
@@ -57,6 +50,26 @@ struct ApplyOptions: ParsableArguments {
     func run(store: any KVStore, layout: MetaLayout, name: String, operation: String,
              target: (LiveStateReader) async throws -> ApplyTarget) async throws -> ApplyOutcome {
         try await workflow.run(store: store, layout: layout, name: name, operation: operation, target: target)
+    }
+}
+
+/// What every command that writes to a store takes: the answer to its question, and the lock's patience.
+struct WriteOptions: ParsableArguments {
+    @Flag(help: "Apply without asking.")
+    var yes = false
+
+    @Option(help: ArgumentHelp("How long to wait for another publisher's lock, in seconds.", valueName: "seconds"))
+    var lockTimeout: Double = 30
+
+    func validate() throws {
+        if lockTimeout < 0 { throw ValidationError("--lock-timeout must be 0 or more seconds") }
+    }
+
+    var policy: ApplyPolicy {
+        var policy = ApplyPolicy()
+        policy.confirmed = yes
+        policy.lockTimeout = .milliseconds(Int(lockTimeout * 1000))
+        return policy
     }
 }
 

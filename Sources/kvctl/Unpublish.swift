@@ -19,28 +19,17 @@ struct Unpublish: AsyncParsableCommand {
             """
     )
 
-    @Flag(help: "Delete without asking.")
-    var yes = false
-
-    @Option(help: ArgumentHelp("How long to wait for another publisher's lock, in seconds.", valueName: "seconds"))
-    var lockTimeout: Double = 30
+    @OptionGroup var writing: WriteOptions
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var location: RepositoryOptions
 
-    func validate() throws {
-        if lockTimeout < 0 { throw ValidationError("--lock-timeout must be 0 or more seconds") }
-    }
-
     func run() async throws {
         let source = try ReleaseSource(directory: location.directory)
         let config = try source.headConfig(), name = try source.name(config)
-        var policy = ApplyPolicy()
-        policy.confirmed = yes
-        policy.lockTimeout = .milliseconds(Int(lockTimeout * 1000))
-        let unpublish = Workflows.Unpublish(policy: policy, interaction: TerminalInteraction(json: false))
+        let workflow = ApplyWorkflow(policy: writing.policy, interaction: TerminalInteraction(json: false))
         try await store.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, _ in
-            try await unpublish.run(store: target, settings: PublishSettings(config), name: name)
+            try await workflow.unpublish(store: target, settings: PublishSettings(config), name: name)
         }
     }
 }
