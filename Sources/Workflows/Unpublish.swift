@@ -60,6 +60,11 @@ extension ApplyWorkflow {
         } catch {
             let again = "; kvctl unpublish again deletes what is left"
             if error is PublishStopped { throw WorkflowError("unpublish interrupted (Ctrl-C): \(error)\(again)", status: 130) }
+            if let aborted = error as? PublishAborted {
+                throw WorkflowError("unpublish aborted: \(aborted.key) changed in the store after unpublish read it (transaction "
+                    + "\(aborted.transaction) of \(aborted.totalTransactions)); \(TreeDiff.count(aborted.transaction - 1, "transaction")) "
+                    + "applied, nothing was overwritten\(again)")
+            }
             throw WorkflowError("unpublish aborted: \(error)\(again)")
         }
         interaction.say("kvctl: unpublished '\(name)' from \(store.description): deleted \(TreeDiff.count(keys, "key")) and kvctl's "

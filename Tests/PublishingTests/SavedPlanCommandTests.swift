@@ -159,3 +159,30 @@ import TestSupport
         #expect(!store.contains("\"key\""), Comment(rawValue: store))
     }
 }
+
+extension SavedPlanCommand {
+    /// A key changed while unpublish runs aborts it part-way; running it again finishes the job.
+    @Test func anInterruptedUnpublishIsFinishedByRunningItAgain() async throws {
+        let double = try await ConsulDouble.start()
+        #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
+        // Two transactions go through, then each waits a second: time to change a key of a later one.
+        double.faults.stallTransactions(after: 2, for: .seconds(1))
+        async let unpublish = run(["unpublish", "--yes"], double)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while double.snapshot().contains(where: { $0.key == "config/svc/k0" }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        double.seed(["config/svc/k9": "changed by hand"])
+        let aborted = try await unpublish
+        double.faults.clear()
+        #expect(aborted.status == 1)
+        #expect(aborted.standardError.contains("unpublish aborted: config/svc/k9 changed in the store after unpublish read it"))
+        #expect(aborted.standardError.contains("kvctl unpublish again deletes what is left"))
+        #expect(double.snapshot().contains { $0.key == "kvctl/settings/record" }, "the record goes after the keys")
+
+        let again = try await run(["unpublish", "--yes"], double)
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(contents(double, meta: true).isEmpty, "\(contents(double, meta: true).keys.sorted())")
+        try await double.stop()
+    }
+}
