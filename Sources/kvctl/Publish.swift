@@ -21,6 +21,8 @@ struct Publish: AsyncParsableCommand {
             read set is written in one transaction when it fits; the plan names those that span transactions. \
             A publish of several transactions keeps a journal; if it is interrupted (Ctrl-C stops it after the \
             current transaction), --resume finishes it and 'kvctl rollback' undoes it.
+            --plan --out FILE saves the plan (JSON, docs/saved-plans.md) for 'kvctl apply FILE', which applies exactly \
+            it or refuses when the store moved since.
             Consul is used when --consul, --env or CONSUL_HTTP_ADDR says where it is; otherwise the local store \
             .kvctl/ in the repository.
             Exit status: 0 published (or planned); 1 refused (invalid version, keys owned by another repository, \

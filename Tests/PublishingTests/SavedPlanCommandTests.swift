@@ -93,6 +93,12 @@ import TestSupport
         try "{\"version\": 1}".write(toFile: other, atomically: true, encoding: .utf8)
         #expect(try await run(["apply", other, "--yes"], double).standardError.contains("is not a kvctl saved plan"))
 
+        let withoutPlan = try await run(["publish", "1.0.0", "--out", other], double)
+        #expect(withoutPlan.status == 2)
+        #expect(withoutPlan.standardError.contains("--out saves the plan of publish VERSION --plan"))
+        let missing = try await run(["apply", fixture.url.appendingPathComponent("missing.json").path, "--yes"], double)
+        #expect(missing.status == 2 && missing.standardError.contains("cannot read "))
+
         let local = try await run(["apply", planFile, "--yes"], nil)
         #expect(local.status == 1)
         #expect(local.standardError.contains("\(planFile) was planned against Consul at \(double.baseURL), not the local store"))
