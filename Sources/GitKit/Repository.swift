@@ -18,6 +18,11 @@ public final class Repository {
         pointer = repo!
     }
 
+    /// Takes over a repository libgit2 just opened or cloned.
+    init(owning pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
     deinit { git_repository_free(pointer) }
 
     /// The working tree's root with no trailing slash, or nil for a bare repository.

@@ -24,6 +24,8 @@ public struct ConsulEnvironment: Sendable, Hashable {
     /// seconds). Parsed and checked only: the gate is kvctl promote's (not built yet).
     public var after: String?
     public var soak: Int?
+    /// `heal: true`: `kvctl agent` re-applies owned keys changed outside kvctl instead of only reporting them.
+    public var heal = false
 
     public init(address: String? = nil, datacenters: [String] = [], tokenFile: String? = nil, pin: EnvironmentPin? = nil,
                 after: String? = nil, soak: Int? = nil) {

@@ -112,7 +112,7 @@ struct ApplyOptions: ParsableArguments {
         }
 
         let rendering = PlanRendering(plan: planned, colored: output == .text && color.colored(1), allowedDeletes: allowDeletes)
-        if output == .text { FileHandle.standardOutput.write(Data(rendering.text().utf8)) }
+        if output == .text && AgentContext.current == nil { FileHandle.standardOutput.write(Data(rendering.text().utf8)) }
         guard planned.refusals.isEmpty else {
             if output == .json { print(try jsonText(rendering.report(applied: false))) }
             throw refuse("refusing to \(verb) \(tag): \(TreeDiff.count(planned.refusals.count, "key")) belong elsewhere:\n"
@@ -136,11 +136,13 @@ struct ApplyOptions: ParsableArguments {
         }
         if !yes { try confirm(phrase) }
         do { try await publisher.checkWriteAccess(planned) } catch { throw refuse("refusing to \(verb) \(tag), nothing was written: \(error)") }
-        let interruption = Interruption()
-        defer { interruption.remove() }
+        // The agent stops on its own shutdown (SIGTERM or SIGINT, through swift-service-lifecycle); the CLI on Ctrl-C.
+        let agent = AgentContext.current
+        let interruption = agent == nil ? Interruption() : nil
+        defer { interruption?.remove() }
         do {
-            try await publisher.apply(planned, holding: lock, progress: ProgressDisplay(terminal: isatty(2) == 1).show,
-                                      stop: { interruption.requested })
+            try await publisher.apply(planned, holding: lock, progress: ProgressDisplay(terminal: agent == nil && isatty(2) == 1).show,
+                                      stop: { agent?.stopping() ?? interruption?.requested ?? false })
         } catch {
             let journaled = planned.transactions.count > 1 && (error as? PublishStopped)?.applied != 0
             let recovery = journaled
@@ -151,6 +153,7 @@ struct ApplyOptions: ParsableArguments {
             throw refuse("\(verb) \(tag) aborted: \(error)\(recovery)")
         }
         if output == .json { print(try jsonText(rendering.report(applied: true))) }
+        agent?.applied()
         writeError("kvctl: \(rollback ? "rolled back to \(tag) in" : "published \(tag) to") \(storeName) in "
             + "\(TreeDiff.count(planned.transactions.count, "transaction"))" + requests(publisher.store))
     }

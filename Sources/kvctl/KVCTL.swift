@@ -19,7 +19,7 @@ struct KVCTL: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             List.self, Get.self, Export.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self, Publish.self,
-            Rollback.self, Sync.self, Status.self,
+            Rollback.self, Sync.self, Status.self, AgentCommand.self,
         ]
     )
 
@@ -79,5 +79,6 @@ struct KVCTL: AsyncParsableCommand {
 }
 
 func writeError(_ text: String) {
+    if let agent = AgentContext.current { return agent.say(text.hasSuffix("\n") ? String(text.dropLast()) : text) }
     FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
 }

@@ -48,6 +48,9 @@ struct Status: AsyncParsableCommand {
         /// The unfinished publish is a running one: its lock holder is alive.
         let running: Bool
         let drift: [Key]
+
+        /// Drift, an incomplete publish, or a live release other than the pinned one.
+        var alerts: Bool { !drift.isEmpty || unfinished != nil || (pinned != nil && pinned != live?.tag) }
     }
 
     func validate() throws {
@@ -74,6 +77,19 @@ struct Status: AsyncParsableCommand {
     /// Reports one store; true when it differs from what it should be.
     private func show(_ target: any KVStore, _ targetName: String, name: String, settings: PublishSettings, environment: String?,
                       pinned: String?) async throws -> Bool {
+        let (report, drift) = try await Self.report(target, name: name, settings: settings, environment: environment, pinned: pinned)
+        if output == .json {
+            print(try jsonText(report))
+        } else {
+            writeError("kvctl: status of '\(name)' in \(environment.map { "environment \($0), " } ?? "")\(targetName)")
+            print(text(report, drift: drift), terminator: "")
+        }
+        return report.alerts
+    }
+
+    /// What status shows of one store (also `kvctl agent`'s /v1/status and its drift metric).
+    static func report(_ target: any KVStore, name: String, settings: PublishSettings, environment: String?,
+                       pinned: String?) async throws -> (Report, [Drift]) {
         let live: LiveState, lock: LockHolder?
         do {
             live = try await LiveStateReader(store: target, layout: settings.layout, name: name).read(keys: [], prune: settings.prune)
@@ -84,13 +100,7 @@ struct Status: AsyncParsableCommand {
                             live: live.own?.record.current, history: live.own?.record.history ?? [], unfinished: live.unfinished?.journal,
                             lock: lock, running: live.unfinished != nil && lock?.isAlive == true,
                             drift: drift.map { Report.Key(key: $0.key, kind: $0.kind.rawValue) })
-        if output == .json {
-            print(try jsonText(report))
-        } else {
-            writeError("kvctl: status of '\(name)' in \(environment.map { "environment \($0), " } ?? "")\(targetName)")
-            print(text(report, drift: drift), terminator: "")
-        }
-        return !drift.isEmpty || live.unfinished != nil || (pinned != nil && pinned != report.live?.tag)
+        return (report, drift)
     }
 
     private func text(_ report: Report, drift: [Drift]) -> String {

@@ -27,40 +27,50 @@ struct StoreOptions: ParsableArguments {
     /// `--datacenter`, use one datacenter.
     func withStore(config: KVConfig, repositoryRoot: URL, everyDatacenter: Bool = false,
                    _ body: (any KVStore, String) async throws -> Void) async throws {
-        let environment = try self.environment(in: config)
-        let processEnvironment = ProcessInfo.processInfo.environment
-        guard consul != nil || environment != nil || !(processEnvironment["CONSUL_HTTP_ADDR"] ?? "").isEmpty else {
-            guard datacenter == nil else { throw usageError("--datacenter needs a Consul: pass --consul or --env, or set CONSUL_HTTP_ADDR") }
+        guard let configurations = try consulConfigurations(config: config, repositoryRoot: repositoryRoot) else {
             let store = LocalStore(repositoryRoot: repositoryRoot)
             return try await body(store, "\(store.description) \(Self.localNote)")
         }
-        let listed = environment?.datacenters ?? []
-        let datacenters: [String?] = datacenter.map { [$0] } ?? (listed.isEmpty ? [nil] : listed.map(Optional.some))
-        if datacenters.count > 1 && !everyDatacenter {
-            throw usageError("environment '\(env ?? "")' lists several datacenters (\(listed.joined(separator: ", "))); "
+        let datacenters = configurations.compactMap(\.datacenter)
+        if configurations.count > 1 && !everyDatacenter {
+            throw usageError("environment '\(env ?? "")' lists several datacenters (\(datacenters.joined(separator: ", "))); "
                 + "pass --datacenter to choose one")
         }
         var changes: PlanHasChanges?
-        for (position, datacenter) in datacenters.enumerated() {
-            let overrides = ConsulConfiguration.Overrides(
-                address: consul ?? environment?.address, datacenter: datacenter,
-                tokenFile: environment?.tokenFile.map { resolve($0, in: repositoryRoot) })
-            let configuration: ConsulConfiguration
-            do {
-                configuration = try ConsulConfiguration.fromEnvironment(processEnvironment, overrides: overrides)
-            } catch {
-                throw usageError("\(error)")
-            }
+        for (position, configuration) in configurations.enumerated() {
             do {
                 try await ConsulClient.withClient(configuration) { client in try await body(client, client.description) }
             } catch let planned as PlanHasChanges {
                 changes = planned // every datacenter's plan is shown before exit 2
             } catch {
-                if datacenters.count > 1 { writeError(Self.standing(datacenters.compactMap { $0 }, failed: position)) }
+                if configurations.count > 1 { writeError(Self.standing(datacenters, failed: position)) }
                 throw error
             }
         }
         if let changes { throw changes }
+    }
+
+    /// The Consul of each datacenter a command visits, in the listed order; nil when nothing names a
+    /// Consul, so the local store is used.
+    func consulConfigurations(config: KVConfig, repositoryRoot: URL) throws -> [ConsulConfiguration]? {
+        let environment = try self.environment(in: config)
+        let processEnvironment = ProcessInfo.processInfo.environment
+        guard consul != nil || environment != nil || !(processEnvironment["CONSUL_HTTP_ADDR"] ?? "").isEmpty else {
+            guard datacenter == nil else { throw usageError("--datacenter needs a Consul: pass --consul or --env, or set CONSUL_HTTP_ADDR") }
+            return nil
+        }
+        let listed = environment?.datacenters ?? []
+        let datacenters: [String?] = datacenter.map { [$0] } ?? (listed.isEmpty ? [nil] : listed.map(Optional.some))
+        return try datacenters.map { datacenter in
+            let overrides = ConsulConfiguration.Overrides(
+                address: consul ?? environment?.address, datacenter: datacenter,
+                tokenFile: environment?.tokenFile.map { resolve($0, in: repositoryRoot) })
+            do {
+                return try ConsulConfiguration.fromEnvironment(processEnvironment, overrides: overrides)
+            } catch {
+                throw usageError("\(error)")
+            }
+        }
     }
 
     /// The environment `--env` names; nil without `--env`.

@@ -30,7 +30,12 @@ struct Sync: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try ReleaseSource(directory: location.directory)
+        try await Self.sync(store: store, apply: apply, directory: location.directory)
+    }
+
+    /// What `kvctl sync` does, and each reconcile of `kvctl agent`.
+    static func sync(store: StoreOptions, apply: ApplyOptions, directory: String) async throws {
+        let source = try ReleaseSource(directory: directory)
         let config = try source.headConfig(), env = store.env ?? ""
         guard let pin = try store.environment(in: config)?.pin else {
             throw usageError("environment '\(env)' pins no release; give it 'version: v1.4.0' or 'track: latest' in \(KVConfig.fileName)")
