@@ -47,14 +47,18 @@ let package = Package(
         .executableTarget(name: "parser-bench", dependencies: ["LogstashConfig"]),
         // Adapters that present a revision, the index or the working tree to the core.
         .target(name: "Snapshots", dependencies: ["GitKit", "KVCore"]),
+        // The workflows every front end shares (the CLI, the agent): releases read from tags, the store
+        // chosen, the lock-plan-refuse-confirm-apply run. No terminal, no printing: front ends listen.
+        .target(name: "Workflows", dependencies: [
+            "GitKit", "KVCore", "Snapshots", "Validation", "Publishing", "LocalStore", "ConsulKit",
+        ]),
         .executableTarget(
             name: "kvctl",
             dependencies: [
-                "KVCore", "Snapshots", "Validation", "Publishing", "LocalStore", "ConsulKit", "GitKit", "Agent",
+                "KVCore", "Snapshots", "Validation", "Publishing", "LocalStore", "ConsulKit", "Workflows", "GitKit", "Agent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // What a publish writes to (the `KVStore` protocol) and pure publish planning: no HTTP, no files.
@@ -84,7 +88,7 @@ let package = Package(
         ]),
         // `kvctl agent`'s parts: webhook verification, metrics, the HTTP endpoint, leadership, the reconcile loop.
         .target(name: "Agent", dependencies: [
-            "ConsulKit", "Publishing", "KVCore",
+            "Workflows", "GitKit", "ConsulKit", "Publishing", "KVCore",
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),

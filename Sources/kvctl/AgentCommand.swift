@@ -79,8 +79,8 @@ struct AgentCommand: AsyncParsableCommand {
         do { verifier = try webhookSecretFile.map { try WebhookVerifier(secretFile: $0) } } catch { throw usageError("\(error)") }
         let token: String?
         do { token = try gitToken() } catch { throw usageError("\(error)") }
-        let checkout = repo.map { AgentReconciler.Checkout(url: $0, directory: cloneDirectory(for: $0), credentials: RemoteCredentials(token: token)) }
-        let reconciler = AgentReconciler(environment: env, checkout: checkout, directory: checkout?.directory ?? location.directory)
+        let checkout = repo.map { SyncReconciler.Checkout(url: $0, directory: cloneDirectory(for: $0), credentials: RemoteCredentials(token: token)) }
+        let reconciler = SyncReconciler(environment: env, checkout: checkout, directory: checkout?.directory ?? location.directory)
         let state = AgentState(metrics: AgentMetrics(environment: env), wakeup: Wakeup(), verifier: verifier) {
             try await reconciler.statusJSON()
         }
