@@ -441,8 +441,214 @@ output {{
 }}
 """
 
+class CountingProxy:
+    """A loopback HTTP proxy in front of the double that counts the requests passing through it (the
+    agent's own, not the benchmark's reads, which go to the double directly)."""
 
-BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish}
+    def __init__(self, target):
+        import http.server, threading
+        self.count = 0
+        lock = threading.Lock()
+        address = urllib.parse.urlparse(target)
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_):
+                pass
+
+            def forward(self):
+                with lock:
+                    proxy.count += 1
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                upstream = http.client.HTTPConnection(address.hostname, address.port, timeout=700)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                upstream.request(self.command, self.path, body=body or None, headers=headers)
+                response = upstream.getresponse()
+                payload = response.read()
+                self.send_response(response.status)
+                for k, v in response.getheaders():
+                    if k.lower() not in ("content-length", "connection", "transfer-encoding"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                upstream.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def kv_value(url, key):
+    address = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port)
+    connection.request("GET", "/v1/kv/" + urllib.parse.quote(key) + "?raw")
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return body if response.status == 200 else None
+
+
+def http_text(url, method="GET", body=None, headers=None):
+    address = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    connection.request(method, address.path or "/", body=body, headers=headers or {})
+    response = connection.getresponse()
+    text = response.read().decode()
+    connection.close()
+    return response.status, text
+
+
+def wait_for(check, ceiling):
+    """Seconds until `check()` holds (polled every 5 ms), None past `ceiling` seconds."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < ceiling:
+        if check():
+            return time.perf_counter() - start
+        time.sleep(0.005)
+    return None
+
+
+def metric(agent_url, name):
+    """The first sample of `name` in the agent's /metrics, as a float."""
+    _, text = http_text(agent_url + "/metrics")
+    found = re.search(r"^" + re.escape(name) + r"(\{[^}]*\})? (\S+)$", text, re.M)
+    return float(found.group(2)) if found else None
+
+
+def rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+class Agent:
+    """`kvctl agent` on a free port; its address is in the first log line."""
+
+    def __init__(self, kvctl, arguments, cwd):
+        self.process = subprocess.Popen([kvctl, "agent", "--listen", "127.0.0.1:0", *arguments], cwd=cwd,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        first = json.loads(self.process.stderr.readline())
+        self.url = "http://" + first["address"]
+        import threading
+        threading.Thread(target=lambda: [None for _ in self.process.stderr], daemon=True).start()
+
+    def reconciles(self):
+        _, text = http_text(self.url + "/metrics")
+        return sum(float(v) for v in re.findall(r"^kvctl_reconcile_total\{[^}]*\} (\S+)$", text, re.M))
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=120)
+
+
+def bench_agent(kvctl, runs, double):
+    reconciles = int(os.environ.get("AGENT_RECONCILES", "1000"))
+    if not double or not Path(double).exists():
+        print("\nagent: skipped (no consul-double executable)")
+        return
+    import hashlib, hmac
+    base = WORK / "agent"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    repo, remote = base / "repo", base / "remote.git"
+    shutil.copytree(synthetic_repo(), repo, symlinks=True)
+    key = "config/service-000/setting-05"
+    manifest = repo / "kv/service-000/settings.yaml"
+    manifest.write_text(manifest.read_text().replace("value: 5\n", "value: 123456\n", 1))
+    git(repo, "commit", "-qam", "one key changed")
+    git(repo, "tag", "-a", "v1.0.1", "-m", "v1.0.1")
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True, stdout=subprocess.DEVNULL)
+    git(repo, "remote", "add", "origin", str(remote))
+    secret = base / "secret"
+    secret.write_text("bench-secret\n")
+    figures = {}
+    with Double(double) as server:
+        proxy = CountingProxy(server.url)
+
+        def pin(version):
+            (repo / "kvctl.yaml").write_text(f"environments:\n  prod: {{address: '{proxy.url}', version: {version}}}\n")
+            git(repo, "add", "-A")
+            git(repo, "commit", "-qm", f"pin {version}")
+            git(repo, "push", "-q", "-f", "origin", "HEAD:refs/heads/main", "--tags")
+
+        git(repo, "branch", "-M", "main")
+        pin("v1.0.0")
+        agent = Agent(kvctl, ["--env", "prod", "--repo", str(remote), "--clone-dir", str(base / "clone"), "--interval", "1h",
+                              "--webhook-secret-file", str(secret)], base)
+        try:
+            if wait_for(lambda: http_text(agent.url + "/readyz")[0] == 200, 600) is None:
+                sys.exit("bench: the agent never became ready")
+            # Signed webhook to live, one key changed.
+            pin("v1.0.1")
+            body = b'{"ref":"refs/heads/main"}'
+            signature = "sha256=" + hmac.new(b"bench-secret", body, hashlib.sha256).hexdigest()
+            start = time.perf_counter()
+            http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature, "X-GitHub-Event": "push"})
+            live = wait_for(lambda: kv_value(server.url, key) == b"123456", 120)
+            figures["webhook to live s"] = None if live is None else time.perf_counter() - start
+            # Out-of-band write to drift reported (the agent notices at its next reconcile: a webhook wakes it).
+            wait_for(lambda: metric(agent.url, "kvctl_live_version_info") is not None and agent.reconciles() >= 2, 60)
+            address = urllib.parse.urlparse(server.url)
+            connection = http.client.HTTPConnection(address.hostname, address.port)
+            connection.request("PUT", "/v1/kv/" + key, body=b"by hand")
+            connection.getresponse().read()
+            # Drift is read at each reconcile (not watched yet): a wake stands in for the next interval.
+            start = time.perf_counter()
+            http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature})
+            reported = wait_for(lambda: (metric(agent.url, "kvctl_drift_keys") or 0) >= 1, 120)
+            figures["drift reported s (after a wake)"] = None if reported is None else time.perf_counter() - start
+            connection.request("PUT", "/v1/kv/" + key, body=b"123456")
+            connection.getresponse().read()
+            connection.close()
+            # Requests of an idle agent per interval: what one reconcile sends (the interval is the wait between them).
+            before_count, before = proxy.count, agent.reconciles()
+            idle = 10
+            for _ in range(idle):
+                done = agent.reconciles()
+                http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature})
+                wait_for(lambda: agent.reconciles() > done, 120)
+            figures["requests per idle reconcile"] = (proxy.count - before_count) / max(1, agent.reconciles() - before)
+            # RSS over many reconciles, each woken by a webhook.
+            rss_start = rss_mb(agent.process.pid)
+            started = time.perf_counter()
+            for n in range(reconciles):
+                done = agent.reconciles()
+                http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature})
+                wait_for(lambda: agent.reconciles() > done, 120)
+            figures["reconciles"] = reconciles
+            figures["rss start MB"], figures["rss end MB"] = rss_start, rss_mb(agent.process.pid)
+            figures["reconcile s"] = (time.perf_counter() - started) / reconciles
+            fds = len(os.listdir(f"/proc/{agent.process.pid}/fd"))
+            figures["open fds"] = fds
+        finally:
+            agent.stop()
+            proxy.close()
+    with Double(double) as fresh:
+        # One publish of the same release into an empty store: the workflow a sync runs, at its largest.
+        process = subprocess.Popen([kvctl, "publish", "v1.0.1", "--yes", "-C", str(repo), "--consul", fresh.url],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(process.pid, 0)
+        figures["one sync peak MB"] = usage.ru_maxrss / 1024
+    print(f"\nagent: 10,000 keys, the Consul double — {os.cpu_count()} cores; now / last run ({LAST.get('cores', '?')} cores, "
+          f"{LAST.get('date', 'none recorded')})")
+    targets = {"webhook to live s": "<= 1 s", "drift reported s (after a wake)": "<= 1 s (watched: not built)",
+               "requests per idle reconcile": "<= 2 per interval", "rss end MB": "flat, <= 1.5x one sync",
+               "one sync peak MB": ""}
+    for name, value in figures.items():
+        shown = round(value, 3) if isinstance(value, float) else value
+        print(f"  {name:<44} {now_last(shown, figure(f'agent/{name}', shown), 3):>24}  {targets.get(name, '')}")
+
+
+BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish, "agent": bench_agent}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
@@ -452,6 +658,6 @@ if __name__ == "__main__":
     parser.add_argument("benches", nargs="*", help=f"which to run (default: all of {', '.join(BENCHES)})")
     args = parser.parse_args()
     for name in args.benches or list(BENCHES):
-        extra = [args.double] if name == "publish" else []
+        extra = [args.double] if name in ("publish", "agent") else []
         BENCHES[name](str(Path(args.kvctl).resolve()), args.runs, *extra)
     save_run()
