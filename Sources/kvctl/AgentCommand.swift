@@ -9,7 +9,7 @@ import ServiceLifecycle
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Keep an environment equal to its pin, continuously: a GitOps controller for kvctl.",
+        abstract: "Keep an environment at its pinned release, continuously.",
         discussion: """
             Fetches the repository every --interval (and at once on a verified webhook), resolves the environment's pin \
             from the fetched kvctl.yaml and runs what kvctl sync runs: the same plan, lock, refusals and journal. A \
