@@ -9,7 +9,7 @@ import ServiceLifecycle
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Keep an environment at its pinned release, continuously.",
+        abstract: "Keep an environment at its pinned release, nonstop.",
         discussion: """
             Fetches the repository every --interval (and at once on a verified webhook), resolves the environment's pin \
             from the fetched kvctl.yaml and runs what kvctl sync runs: the same plan, lock, refusals and journal. A \

@@ -6,6 +6,7 @@ import Testing
 import TestSupport
 
 /// Keys changed outside kvctl while the agent runs: reported by default, re-applied with `heal: true`.
+extension AgentRuns {
 @Suite struct AgentDrift {
     /// A write by hand, as `consul kv put` does it.
     private func writeByHand(_ double: ConsulDouble, _ key: String, _ value: String) async throws {
@@ -45,4 +46,5 @@ import TestSupport
         }
         #expect(stopped.status == 0)
     }
+}
 }

@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 
 /// Several agents on one environment, and agents stopped or killed in the middle of a publish.
+extension AgentRuns {
 @Suite struct AgentLeadership {
     static let keys = 240
     let journal = "kvctl/settings/journal"
@@ -90,4 +91,5 @@ import TestSupport
         #expect(resumed.status == 0, "the journal is exact, so sync resumes it: \(resumed.standardError)")
         #expect(complete)
     }
+}
 }

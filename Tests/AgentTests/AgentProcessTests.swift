@@ -115,10 +115,15 @@ final class AgentFixture: @unchecked Sendable {
     }
 }
 
+/// The tests that run agent processes, one at a time: each keeps one or two agents reconciling every
+/// second, and several at once would starve the timing-sensitive tests of other suites on a small machine.
+@Suite(.serialized) enum AgentRuns {}
+
 func value(_ double: ConsulDouble, _ key: String = "config/app/port") -> String? {
     double.snapshot().first { $0.key == key }.map { String(decoding: $0.value, as: UTF8.self) }
 }
 
+extension AgentRuns {
 @Suite struct AgentProcess {
     @Test func followsThePinServesMetricsAndStatusAndStopsOnSIGTERM() async throws {
         let double = try await ConsulDouble.start()
@@ -217,4 +222,5 @@ func value(_ double: ConsulDouble, _ key: String = "config/app/port") -> String?
         #expect(stopped.standardError.contains("does not validate"), "\(stopped.standardError)")
         #expect(stopped.status == 0)
     }
+}
 }
