@@ -461,9 +461,19 @@ class CountingProxy:
             def forward(self):
                 with lock:
                     proxy.count += 1
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                    body = b""
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                        chunk = self.rfile.read(size)
+                        self.rfile.readline()
+                        if size == 0:
+                            break
+                        body += chunk
+                else:
+                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 upstream = http.client.HTTPConnection(address.hostname, address.port, timeout=700)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "transfer-encoding", "content-length")}
                 upstream.request(self.command, self.path, body=body or None, headers=headers)
                 response = upstream.getresponse()
                 payload = response.read()
@@ -539,7 +549,14 @@ class Agent:
         first = json.loads(self.process.stderr.readline())
         self.url = "http://" + first["address"]
         import threading
-        threading.Thread(target=lambda: [None for _ in self.process.stderr], daemon=True).start()
+        log = Path(cwd) / "agent.log"
+
+        def drain():
+            with log.open("w") as out:
+                for line in self.process.stderr:
+                    out.write(line)
+                    out.flush()
+        threading.Thread(target=drain, daemon=True).start()
 
     def reconciles(self):
         _, text = http_text(self.url + "/metrics")

@@ -77,16 +77,23 @@ public enum Mirror {
         }
     }
 
-    /// The branch HEAD is on, reset to `refs/remotes/origin/<branch>`.
+    /// The branch HEAD is on, reset to `refs/remotes/origin/<branch>`. A remote whose HEAD names no
+    /// branch it has (a bare repository made with another default branch) leaves the clone without one:
+    /// then HEAD follows origin's main, else master, detached.
     private static func resetToRemote(_ repository: Repository) throws(GitError) -> ObjectID {
-        guard case .branch(let branch, _) = try repository.head() else {
-            throw GitError(code: -1, message: "the clone at \(repository.workdir ?? "?") is not on a branch")
-        }
-        let tip = try repository.resolveCommit("refs/remotes/origin/\(branch)")
         var checkout = git_checkout_options()
         try check(git_checkout_options_init(&checkout, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), "cannot prepare a checkout")
         checkout.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue
-        try check(git_reset(repository.pointer, tip.pointer, GIT_RESET_HARD, &checkout), "cannot check out origin/\(branch)")
+        if case .branch(let branch, _) = try repository.head(), let tip = try? repository.resolveCommit("refs/remotes/origin/\(branch)") {
+            try check(git_reset(repository.pointer, tip.pointer, GIT_RESET_HARD, &checkout), "cannot check out origin/\(branch)")
+            return tip.id
+        }
+        guard let tip = ["main", "master"].lazy.compactMap({ try? repository.resolveCommit("refs/remotes/origin/\($0)") }).first else {
+            throw GitError(code: -1, message: "the remote of \(repository.workdir ?? "the clone") has no branch its HEAD names, nor main or master")
+        }
+        var id = tip.id.raw
+        try check(git_repository_set_head_detached(repository.pointer, &id), "cannot move HEAD to \(tip.id.short)")
+        try check(git_checkout_head(repository.pointer, &checkout), "cannot check out \(tip.id.short)")
         return tip.id
     }
 

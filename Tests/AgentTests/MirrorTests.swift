@@ -56,6 +56,20 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: clone + "/kv/app.yaml"))
     }
 
+    /// A bare repository whose HEAD names a branch it does not have (made with another default branch).
+    @Test func aRemoteHeadNamingNoBranchFollowsMain() throws {
+        defer { cleanUp() }
+        #expect(try run("/usr/bin/env", ["git", "-C", remote.path, "symbolic-ref", "HEAD", "refs/heads/trunk"]).status == 0)
+        let first = try Mirror.update(url: remote.path, at: clone)
+        try work.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: 3\n")
+        let second = try work.commitAll()
+        try work.git("push", "-q", "origin", "main")
+        let updated = try Mirror.update(url: remote.path, at: clone)
+        #expect(first.description != second)
+        #expect(updated.description == second)
+        #expect(FileManager.default.fileExists(atPath: clone + "/kv/app.yaml"))
+    }
+
     @Test func aMissingRemoteNamesItWithoutCredentials() throws {
         defer { cleanUp() }
         #expect {
