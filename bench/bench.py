@@ -583,7 +583,7 @@ def bench_agent(kvctl, runs, double):
     manifest.write_text(manifest.read_text().replace("value: 5\n", "value: 123456\n", 1))
     git(repo, "commit", "-qam", "one key changed")
     git(repo, "tag", "-a", "v1.0.1", "-m", "v1.0.1")
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True, stdout=subprocess.DEVNULL)
     git(repo, "remote", "add", "origin", str(remote))
     secret = base / "secret"
     secret.write_text("bench-secret\n")
