@@ -310,3 +310,16 @@ enum SecretScanner {
             || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "#")
     }
 }
+
+extension Validation {
+    /// The keys whose values the secret guard refuses (its errors; placeholders and commented-out lines
+    /// are warnings): what `kvctl import` leaves out of git. Their values are never part of the answer.
+    public static func secretKeys(in tree: KVTree, config: KVConfig) -> Set<String> {
+        let version = VersionUnderTest(tree: tree, config: config)
+        let guardian = SecretValidator()
+        let flagged = version.items.concurrentMap { item in
+            guardian.validate(item, in: version).hasErrors ? item.key : nil
+        }
+        return Set(flagged.compactMap { $0 })
+    }
+}
