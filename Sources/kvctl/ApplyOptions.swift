@@ -69,7 +69,7 @@ struct ApplyOptions: ParsableArguments {
         let lock: any HeldLock
         do {
             lock = try await PublishLock(store: locking, key: layout.lock(of: name))
-                .acquire(as: .current(operation), timeout: .milliseconds(Int(lockTimeout * 1000))) { holder in
+                .acquire(as: .current(operation, identity: chosen.request.publication.publisher), timeout: .milliseconds(Int(lockTimeout * 1000))) { holder in
                     writeError("kvctl: waiting up to \(lockTimeout.formatted(.number.precision(.fractionLength(0...1))))s for the lock \(layout.lock(of: name)), held by "
                         + (holder?.description ?? "another kvctl"))
                 }

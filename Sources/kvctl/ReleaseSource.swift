@@ -68,10 +68,12 @@ struct ReleaseSource {
         tags.releases.isEmpty ? "; create one with kvctl release" : "; the releases are \(tags.releases.map(\.tag.name).joined(separator: ", "))"
     }
 
-    /// Who publishes, for the version record: git's identity, else the login.
+    /// Who publishes, for the version record and the lock: git's committer identity, else `user@host`.
     private func publisher() -> String {
-        if let signature = try? repository.defaultSignature() { return "\(signature.name) <\(signature.email)>" }
-        return ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        if let signature = try? repository.defaultSignature(environment: ProcessInfo.processInfo.environment) {
+            return "\(signature.name) <\(signature.email)>"
+        }
+        return LockHolder.account
     }
 }
 

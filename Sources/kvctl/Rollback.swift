@@ -7,7 +7,8 @@ struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make an earlier release live again.",
         discussion: """
-            With no VERSION: the version published before the current one, from the record's history; after an \
+            With no VERSION: the version published before the current one, walking back one publish per rollback \
+            as repeated undo does (rollbacks are skipped); after an \
             interrupted publish, the version it was replacing, exactly. The plan is computed against the live \
             state as publish computes it, drift is refused the same way (--force overwrites), so are mass \
             deletions (--allow-deletes N), and the same lock is taken.
@@ -47,8 +48,11 @@ struct Rollback: AsyncParsableCommand {
             return from.tag
         }
         guard let record = live.own?.record else { throw refuse("'\(name)' has published nothing to \(targetName)") }
-        guard let previous = record.history.first else {
-            throw refuse("\(record.current.tag) is the only version '\(name)' has published; name the VERSION to roll back to")
+        guard let previous = record.undoTarget else {
+            throw refuse(record.history.isEmpty
+                ? "\(record.current.tag) is the only version '\(name)' has published; name the VERSION to roll back to"
+                : "\(record.current.tag) is the earliest publish of '\(name)' the history keeps: rollbacks have undone every later one; "
+                    + "name the VERSION to roll back to")
         }
         return previous.tag
     }
