@@ -3,7 +3,8 @@ import Yams
 /// One `config:` entry as written, before its `file:` is read.
 struct ManifestEntry: Sendable, Equatable {
     enum Payload: Sendable, Equatable {
-        case value([UInt8])
+        /// The bytes and where the `value:` scalar starts, which findings about the value point at.
+        case value([UInt8], at: SourceLocation)
         case file(String, at: SourceLocation)
     }
 
@@ -152,7 +153,11 @@ private struct EntryParser {
                     ? "the value of '\(key)' is null; write value: \"\" for an empty value"
                     : "the value of '\(key)' is a \(describe(value)); expected a scalar (store structured data with 'file:')")
             }
-            entries.append(ManifestEntry(key: key, location: keyNode.location, payload: .value(Array(scalar.utf8)),
+            if value.isBinary {
+                return error(at: value, rule: LoaderRules.valueBinary,
+                             "the value of '\(key)' is tagged !!binary; kvctl stores a value's text as written, so keep the bytes in a file and reference it with 'file:'")
+            }
+            entries.append(ManifestEntry(key: key, location: keyNode.location, payload: .value(Array(scalar.utf8), at: value.location),
                                          options: options))
         case (nil, let file?):
             guard case .scalar(let reference, isNull: false) = file.shape else {

@@ -9,7 +9,7 @@ import Validation
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Write manifests for keys that already exist: in Consul, in a 'consul kv export' file, or in the local store.",
+        abstract: "Write manifests for keys already in a store.",
         discussion: """
             Keys keep their exact bytes: short single-line text is written inline (value:), anything else to a \
             file named after the key (file:). Keys under the meta prefix, keys the working tree already defines \

@@ -40,7 +40,7 @@ struct List: ParsableCommand {
         case .json: print(try jsonText(rows))
         case .text: printTable(rows)
         }
-        writeError("\(loaded.tree.count) keys from \(loaded.manifests.count) manifests in \(revision.source.label)")
+        writeError("\(plural(loaded.tree.count, "key")) from \(plural(loaded.manifests.count, "manifest")) in \(revision.source.label)")
         try report(revision.diagnostics)
     }
 

@@ -32,7 +32,7 @@ import TestSupport
             config/api/ratio  4  kv/svc/api.yaml:5
 
             """)
-        #expect(result.standardError.contains("3 keys from 1 manifests in v1.0.0 ("))
+        #expect(result.standardError.contains("3 keys from 1 manifest in v1.0.0 ("))
     }
 
     @Test func listJSON() throws {
@@ -80,11 +80,19 @@ import TestSupport
         #expect(result.standardOutput == "kv/svc/stray.txt\n")
     }
 
+    @Test func noCommandPrintsUsageAndExits2() throws {
+        let result = try kvctl([], in: fixture.url)
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("USAGE: kvctl"))
+        #expect(result.standardError.contains("SUBCOMMANDS:"))
+        #expect(result.output.isEmpty)
+    }
+
     @Test func helpListsEveryCommandInOneLine() throws {
         let result = try kvctl(["--help"], in: fixture.url)
         let listing = try #require(result.standardOutput.components(separatedBy: "SUBCOMMANDS:\n").last)
         let lines = listing.split(separator: "\n").prefix { !$0.isEmpty && !$0.contains("See 'kvctl help") }
-        for command in ["ls", "get", "export", "validate", "rules", "hook", "release", "versions", "diff", "publish", "rollback", "status"] {
+        for command in ["ls", "get", "export", "import", "validate", "rules", "hook", "release", "versions", "diff", "publish", "rollback", "status"] {
             #expect(lines.contains { $0.hasPrefix("  \(command) ") }, "\(command) is missing from --help")
         }
         // A wrapped abstract shows up as a line indented past the command column.

@@ -30,6 +30,18 @@ private func errors(_ loaded: LoadedTree) -> [Diagnostic] {
         #expect(value(loaded, "k") == stored)
     }
 
+    /// YAML's !!binary (https://yaml.org/type/binary.html) means decoded bytes; kvctl keeps text, so it says to use `file:`.
+    @Test func binaryTagIsAnErrorPointingToFile() throws {
+        let loaded = try load(["kv/a.yaml": "config:\n  - key: k\n    value: !!binary aGVsbG8=\n  - key: ok\n    value: '!!binary'\n"])
+        let found = try #require(errors(loaded).first)
+        #expect(errors(loaded).count == 1)
+        #expect(found.rule == "value-binary")
+        #expect(found.location == SourceLocation(file: "kv/a.yaml", line: 3, column: 12))
+        #expect(found.message.contains("reference it with 'file:'"))
+        #expect(loaded.tree["k"] == nil)
+        #expect(value(loaded, "ok") == "!!binary")
+    }
+
     @Test func blockScalarKeepsNewlines() throws {
         let loaded = try load(["kv/a.yaml": "config:\n  - key: k\n    value: |\n      one\n      two\n"])
         #expect(value(loaded, "k") == "one\ntwo\n")

@@ -67,7 +67,7 @@ struct SecretValidator: ItemValidator {
 
     /// Values from files point into the file; inline values point at the manifest entry.
     private func location(of offset: Int, in entry: KVEntry) -> SourceLocation {
-        guard let file = entry.origin.file else { return entry.origin.location }
+        guard let file = entry.origin.file else { return entry.valueLocation }
         let (line, column) = lineAndColumn(ofByte: offset, in: entry.value)
         return SourceLocation(file: file, line: line, column: column)
     }
