@@ -144,6 +144,7 @@ struct Diff: ParsableCommand {
             return try LoadedRevision(revision, in: repository)
         } catch let error as GitError where error.isNotFound {
             guard case .commit(let spec) = revision else { throw error }
+            if try repository.head() == .unborn { throw usageError(error.message) }
             let near = Suggestions.nearest(spec, among: try repository.tags().map(\.name))
             throw usageError("unknown revision '\(spec)'" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?"))
         }

@@ -29,6 +29,9 @@ struct ReleaseSource {
 
     /// The release tagged `version` (`1.2.0` or `v1.2.0`), refused with its findings when it does not validate.
     func release(_ version: String) throws -> LoadedRelease {
+        if try repository.head() == .unborn {
+            throw refuse("the repository has no commits yet, so it has no releases; commit the configuration, then kvctl release")
+        }
         let tags = try ReleaseTags(repository: repository, prefix: try tagPrefix(in: repository))
         guard let wanted = SemanticVersion(version) ?? SemanticVersion(version, prefix: tags.prefix) else {
             throw usageError("'\(version)' is not a semantic version like 1.2.0")

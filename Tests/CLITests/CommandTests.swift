@@ -80,6 +80,25 @@ import TestSupport
         #expect(result.standardOutput == "kv/svc/stray.txt\n")
     }
 
+    /// Commands that read a commit say why there is none, not libgit2's "revspec 'HEAD' not found".
+    @Test func aRepositoryWithoutCommitsSaysSo() throws {
+        let empty = try FixtureRepository()
+        try empty.write("kv/a.yaml", "config:\n  - key: a\n    value: 1\n")
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
+        for command in [["ls", "--at", "HEAD"], ["export", "--live"], ["status"], ["rollback"], ["publish", "1.0.0"],
+                        ["diff", "HEAD"], ["sync", "--env", "prod"], ["release", "1.0.0"], ["versions"]] {
+            let result = try kvctl(command, in: empty.url, environment: environment)
+            if command == ["versions"] {
+                #expect(result.status == 0)
+                #expect(result.standardError.contains("0 releases (the repository has no commits yet)"))
+                continue
+            }
+            #expect(result.status != 0, "\(command)")
+            #expect(result.standardError.contains("the repository has no commits yet"), "\(command): \(result.standardError)")
+        }
+        #expect(try kvctl(["ls"], in: empty.url).status == 0, "the working tree needs no commit")
+    }
+
     @Test func noCommandPrintsUsageAndExits2() throws {
         let result = try kvctl([], in: fixture.url)
         #expect(result.status == 2)
