@@ -99,6 +99,18 @@ import TestSupport
         #expect(try kvctl(["ls"], in: empty.url).status == 0, "the working tree needs no commit")
     }
 
+    /// `consul kv get -recurse` prints KEY:VALUE lines (hashicorp/consul command/kv/get/kv_get.go).
+    @Test func getRecurseAndLsTakeAPrefix() throws {
+        let repo = try FixtureRepository()
+        try repo.write("kv/a.yaml", "config:\n  - key: app/a\n    value: 1\n  - key: app/b\n    value: two\n  - key: other/c\n    value: 3\n")
+        let recursed = try kvctl(["get", "--recurse", "app/"], in: repo.url)
+        #expect(recursed.status == 0)
+        #expect(recursed.standardOutput == "app/a:1\napp/b:two\n")
+        let listed = try kvctl(["ls", "app/"], in: repo.url)
+        #expect(listed.standardOutput.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) } == ["app/a", "app/b"])
+        #expect(listed.standardError.contains("2 keys under 'app/' of 3 keys from 1 manifest"))
+    }
+
     @Test func noCommandPrintsUsageAndExits2() throws {
         let result = try kvctl([], in: fixture.url)
         #expect(result.status == 2)

@@ -54,6 +54,29 @@ import TestSupport
         #expect(again.standardError.contains("skipped 10 keys the working tree already defines"))
     }
 
+    /// The consul CLI's names (hashicorp/consul command/flags/http.go): -http-addr and -token-file, the
+    /// flag beating its variable.
+    @Test func consulCLIFlagsNameTheStoreAndToken() async throws {
+        let double = try await ConsulDouble.start(DoubleOptions(token: "s3cret-token"))
+        double.seed(["config/a/port": "80"])
+        try fixture.write("token", "s3cret-token\n")
+        var wrongToken = self.environment
+        wrongToken["CONSUL_HTTP_TOKEN"] = "wrong"
+        let (directory, consul, environment) = (fixture.url, double.baseURL, wrongToken)
+        let (flagged, unflagged, tlsless) = try await offPool {
+            (try kvctl(["import", "--http-addr", consul, "--token-file", "token", "--dry-run"], in: directory, environment: environment),
+             try kvctl(["import", "--http-addr", consul, "--dry-run"], in: directory, environment: environment),
+             try kvctl(["import", "--http-addr", consul, "--client-cert", "token", "--dry-run"], in: directory, environment: environment))
+        }
+        try await double.stop()
+        #expect(flagged.status == 0, "\(flagged.standardError)")
+        #expect(flagged.standardError.contains("would import 1 key"))
+        #expect(unflagged.status != 0, "CONSUL_HTTP_TOKEN=wrong is refused without the flag")
+        #expect(tlsless.status == 2)
+        #expect(tlsless.standardError.contains("CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY must be set together"))
+        #expect(!(flagged.standardError + unflagged.standardError).contains("s3cret-token"))
+    }
+
     @Test func releaseAndPublishAdoptLiveKeysWithoutRewritingThem() async throws {
         let double = try await ConsulDouble.start()
         double.seed(Self.values.map { DoubleEntry(key: $0.key, value: $0.value, flags: $0.key.hasSuffix("port") ? 42 : 0) })
