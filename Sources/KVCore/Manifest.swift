@@ -139,6 +139,9 @@ private struct EntryParser {
         if let problem = KeyRules.problem(with: key) {
             return error(at: keyNode, rule: LoaderRules.keyInvalid, "invalid key '\(key)': \(problem)")
         }
+        if let problem = KeyRules.consulVersionProblem(with: key) {
+            diagnostics.append(LoaderRules.keyConsulVersions.finding(at: keyNode.location, "key '\(key)': \(problem)"))
+        }
         let options = EntryOptions(schema: text(fields["schema"], "schema"), type: text(fields["type"], "type"),
                                    allowSecret: text(fields["allow-secret"], "allow-secret"),
                                    sentinel: flag(fields["sentinel"], "sentinel"))
