@@ -533,7 +533,79 @@ def bench_envs(kvctl, runs, double):
     print(f"  status --all peak MB: {status_peak:.1f}")
 
 
-BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish, "envs": bench_envs}
+def live_indexes(url):
+    """Every key's ModifyIndex in the double, by key."""
+    address = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port)
+    connection.request("GET", "/v1/kv/?recurse")
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return {} if response.status == 404 else {entry["Key"]: entry["ModifyIndex"] for entry in json.loads(body)}
+
+
+def adoption_items(keys=10_000):
+    """What scripts leave in a Consul: short settings, every tenth value a JSON document, every
+    twentieth multi-line text, every fiftieth with Flags another tool set."""
+    items = []
+    for i in range(keys):
+        key = f"config/service-{i // 20:03d}/setting-{i % 20:02d}"
+        if i % 10 == 3:
+            value = json.dumps({"service": i // 20, "limits": {"rps": i, "burst": i * 2}}, indent=2) + "\n"
+        elif i % 20 == 7:
+            value = f"line one of {i}\nline two\n"
+        else:
+            value = str(i * 7 % 1000)
+        items.append({"key": key, "flags": 7 if i % 50 == 0 else 0, "value": base64.b64encode(value.encode()).decode()})
+    return items
+
+
+def bench_adopt(kvctl, runs, double):
+    if not double or not Path(double).exists():
+        print("\nadopt: skipped (no consul-double executable)")
+        return
+    items = adoption_items()
+    imports, files, adoption = [], 0, None
+    with Double(double) as server:
+        put_each_key(server.url, items)
+        for run in range(max(1, runs)):
+            repo = WORK / f"repo-adopt-{run}"
+            shutil.rmtree(repo, ignore_errors=True)
+            repo.mkdir(parents=True)
+            git(repo, "init", "-q")
+            (repo / "kvctl.yaml").write_text("name: adopted\n")
+            start = time.perf_counter()
+            done = subprocess.run([kvctl, "import", "-C", str(repo), "--consul", server.url, "--prefix", "config/"],
+                                  capture_output=True, text=True)
+            imports.append((time.perf_counter() - start) * 1000)
+            if done.returncode != 0:
+                sys.exit(f"bench: kvctl import failed:\n{done.stderr}")
+            files = len(done.stdout.splitlines())
+        # The round trip on the last import: commit, release, publish; then which non-meta keys moved.
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "import")
+        subprocess.run([kvctl, "release", "--yes", "-C", str(repo)], check=True, capture_output=True, env=GIT_ENV)
+        before = live_indexes(server.url)
+        elapsed, requests, transactions, writes, _ = kvctl_publish(kvctl, repo, server.url, "v1.0.0")
+        after = live_indexes(server.url)
+        rewritten = [key for key in before if not key.startswith("kvctl/") and after.get(key) != before[key]]
+        meta = sorted({key for key in after if after.get(key) != before.get(key)} - set(rewritten))
+        adoption = (elapsed, requests, transactions, writes, len(rewritten), len(meta))
+    print(f"\nadopt: {len(items):,} live keys into a new repository — {os.cpu_count()} cores, best of {len(imports)}; "
+          f"now / last run ({LAST.get('cores', '?')} cores, {LAST.get('date', 'none recorded')})")
+    best = min(imports)
+    print(f"  kvctl import --consul: {now_last(best, figure('adopt/import/best ms', round(best, 1)))} ms best, "
+          f"{now_last(files, figure('adopt/import/files written', files))} files written")
+    elapsed, requests, transactions, writes, rewritten, meta = adoption
+    print(f"  import -> release -> publish: {now_last(rewritten, figure('adopt/publish/keys rewritten', rewritten))} keys rewritten "
+          f"(target 0), {now_last(meta, figure('adopt/publish/meta keys written', meta))} meta keys written (lock, record, chunks), "
+          f"{now_last(transactions, figure('adopt/publish/transactions', transactions))} transactions, "
+          f"{now_last(requests, figure('adopt/publish/requests', requests))} requests, "
+          f"{now_last(elapsed, figure('adopt/publish/ms', round(elapsed, 1)))} ms")
+
+
+BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish,
+           "envs": bench_envs, "adopt": bench_adopt}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
@@ -543,6 +615,7 @@ if __name__ == "__main__":
     parser.add_argument("benches", nargs="*", help=f"which to run (default: all of {', '.join(BENCHES)})")
     args = parser.parse_args()
     for name in args.benches or list(BENCHES):
-        extra = [args.double] if name in ("publish", "envs") else []
+        # Sections that talk to Consul take the double's executable as a third parameter.
+        extra = [args.double] if BENCHES[name].__code__.co_argcount == 3 else []
         BENCHES[name](str(Path(args.kvctl).resolve()), args.runs, *extra)
     save_run()

@@ -90,7 +90,7 @@ public struct LogstashCheck: Sendable {
 
     /// The repository position of a line and column of the Logstash text.
     public func location(line: Int, column: Int) -> SourceLocation {
-        guard let file = entry.origin.file else { return entry.origin.location }
+        guard let file = entry.origin.file else { return entry.valueLocation }
         guard let sourceMap else { return SourceLocation(file: file, line: line, column: column) }
         let position = sourceMap.templatePosition(forOutputLine: line, column: column)
         return SourceLocation(file: file, line: position?.line ?? line, column: position?.column ?? column)

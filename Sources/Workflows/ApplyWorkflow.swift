@@ -103,7 +103,7 @@ public struct ApplyWorkflow: Sendable {
         let timeout = policy.lockTimeout
         let lock = try await refusing {
             try await PublishLock(store: locking, key: layout.lock(of: name))
-                .acquire(as: .current(operation), timeout: timeout) { holder in
+                .acquire(as: .current(operation, identity: chosen.request.publication.publisher), timeout: timeout) { holder in
                     interaction.say("kvctl: waiting up to \(Self.seconds(timeout))s for the lock \(layout.lock(of: name)), held by "
                         + (holder?.description ?? "another kvctl"))
                 }

@@ -10,14 +10,17 @@ struct Diff: ParsableCommand {
         abstract: "Compare two revisions key by key.",
         discussion: """
             'kvctl diff A B' compares two revisions. With only A, kvctl compares A with the working tree, \
-            or with the index (--staged) or another revision (--at REV). Text values are shown as unified \
+            or with the index (--staged) or another revision (--at REV); with neither, the latest release \
+            with the working tree. A version as publish takes it (2.0.0) names its release tag (v2.0.0). \
+            Text values are shown as unified \
             diffs; values over 64 KiB or not UTF-8 text are summarised by size and SHA-256. \
             Exits 0 whether or not anything differs.
             """
     )
 
-    @Argument(help: ArgumentHelp("The older revision: a tag, branch, commit or expression like HEAD~2.", valueName: "from"))
-    var from: String
+    @Argument(help: ArgumentHelp("The older revision: a tag, a version like 2.0.0, a branch, commit or expression like HEAD~2 (default: the latest release).",
+                                 valueName: "from"))
+    var from: String?
 
     @Argument(help: ArgumentHelp("The newer revision; without it, the working tree (or --staged, --at).", valueName: "to"))
     var to: String?
@@ -69,9 +72,14 @@ struct Diff: ParsableCommand {
 
     func run() throws {
         let repository = try Repository(discovering: source.directory)
-        let toName = to ?? source.at ?? (source.staged ? "staged" : "worktree")
+        let tags = try ReleaseTags(repository: repository, prefix: try tagPrefix(in: repository))
+        guard let from = try from.map({ releaseTag($0, in: tags) }) ?? tags.latest?.tag.name else {
+            throw usageError("there is no release to compare with yet; name a revision (kvctl diff REV) or create one with kvctl release")
+        }
+        let to = self.to.map { releaseTag($0, in: tags) }, at = source.at.map { releaseTag($0, in: tags) }
+        let toName = to ?? at ?? (source.staged ? "staged" : "worktree")
         let old = try load(.commit(from), in: repository)
-        let new = try load(to.map(Revision.commit) ?? source.revision, in: repository)
+        let new = try load(to.map(Revision.commit) ?? at.map(Revision.commit) ?? source.revision, in: repository)
         let diff = TreeDiff(from: old.loaded.tree, to: new.loaded.tree)
 
         switch output {
@@ -125,12 +133,19 @@ struct Diff: ParsableCommand {
         return UnifiedDiff.render(old: oldText, new: newText, oldLabel: oldLabel, newLabel: newLabel)
     }
 
+    /// `2.0.0` names the release tag `v2.0.0`, as `publish 2.0.0` does, when there is one; anything else is a revision.
+    private func releaseTag(_ spec: String, in tags: ReleaseTags) -> String {
+        guard let version = SemanticVersion(spec), tags.names.contains(tags.prefix + version.description) else { return spec }
+        return tags.prefix + version.description
+    }
+
     /// Loads a revision; an unknown one is a usage error naming the tags closest to what was typed.
     private func load(_ revision: Revision, in repository: Repository) throws -> LoadedRevision {
         do {
             return try LoadedRevision(revision, in: repository)
         } catch let error as GitError where error.isNotFound {
             guard case .commit(let spec) = revision else { throw error }
+            if try repository.head() == .unborn { throw usageError(error.message) }
             let near = Suggestions.nearest(spec, among: try repository.tags().map(\.name))
             throw usageError("unknown revision '\(spec)'" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?"))
         }
