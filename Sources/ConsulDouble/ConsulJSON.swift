@@ -114,3 +114,15 @@ struct HealthEntryJSON: Encodable {
     var Service = Service()
     var Checks: [Check]
 }
+
+/// `/v1/agent/self`, reduced to its `Config` block.
+struct AgentSelfJSON: Encodable {
+    struct Config: Encodable {
+        var Datacenter: String
+        var NodeName: String
+        var Server: Bool
+        var Version: String
+    }
+
+    var Config: Config
+}

@@ -19,6 +19,12 @@ public struct KVScope: Sendable, Hashable {
 struct DoubleState: Sendable {
     private(set) var index: UInt64 = 1
     private var tables: [KVScope: [String: DoubleEntry]] = [:]
+    /// Deleted keys and the index of their deletion, so a listing's index never slides back when a
+    /// key goes (hashicorp/consul agent/consul/state/graveyard.go); Consul reaps them after a while.
+    private var tombstones: [KVScope: [String: UInt64]] = [:]
+    /// The highest index at which any key was written or deleted: Consul's `kvsMaxIndex`, the index of
+    /// the `kvs` and `tombstones` tables.
+    private var kvIndex: UInt64 = 0
     var sessions: [String: DoubleSession] = [:]
     /// Keys whose lock was lost by an invalidated session; no session may acquire them before this instant.
     private var lockDelays: [KVScope: [String: ContinuousClock.Instant]] = [:]
@@ -28,6 +34,31 @@ struct DoubleState: Sendable {
     /// Every entry whose key starts with `prefix`, in Consul's order (by bytes: the store is a radix tree).
     func entries(under prefix: String, in scope: KVScope = .default) -> [DoubleEntry] {
         (tables[scope] ?? [:]).values.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key.precedesInByteOrder($1.key) }
+    }
+
+    /// `X-Consul-Index` of a listing (`?recurse`, `?keys`, whatever the separator collapses): the highest
+    /// ModifyIndex under `prefix`, tombstones included, else the whole table's index (hashicorp/consul
+    /// agent/consul/state/kvs.go `kvsListTxn`; agent/consul/kvs_endpoint.go `List`/`ListKeys` answer
+    /// 1 rather than 0). Computed before ACL filtering, as Consul does.
+    func listIndex(under prefix: String, in scope: KVScope = .default) -> UInt64 {
+        var highest: UInt64 = 0
+        if !prefix.isEmpty {
+            for (key, entry) in tables[scope] ?? [:] where key.hasPrefix(prefix) { highest = max(highest, entry.modifyIndex) }
+            for (key, index) in tombstones[scope] ?? [:] where key.hasPrefix(prefix) { highest = max(highest, index) }
+        }
+        return max(highest == 0 ? kvIndex : highest, 1)
+    }
+
+    /// `X-Consul-Index` of a single-key read: the entry's ModifyIndex, or the table's index when the key
+    /// is absent (agent/consul/kvs_endpoint.go `Get`).
+    func keyIndex(_ key: String, in scope: KVScope = .default) -> UInt64 {
+        tables[scope]?[key]?.modifyIndex ?? max(kvIndex, 1)
+    }
+
+    /// Forgets the tombstones of deletions at or before `index`, as Consul's tombstone GC does
+    /// (graveyard.go `ReapTxn`): a listing's index may then go backwards.
+    mutating func reapTombstones(through index: UInt64) {
+        for scope in tombstones.keys { tombstones[scope] = tombstones[scope]?.filter { $0.value > index } }
     }
 
     /// Runs `body` on a copy at the next raft index and keeps the copy only if `body` did not throw,
@@ -98,10 +129,10 @@ struct DoubleState: Sendable {
             if existing != nil { throw .condition("key \(quoted) exists") }
             return []
         case .delete:
-            tables[op.scope]?[op.key] = nil
+            remove(op.key, in: op.scope, at: index)
             return []
         case .deleteTree:
-            tables[op.scope] = tables[op.scope]?.filter { !$0.key.hasPrefix(op.key) }
+            for key in (tables[op.scope] ?? [:]).keys where key.hasPrefix(op.key) { remove(key, in: op.scope, at: index) }
             return []
         case .deleteCAS:
             // An absent key succeeds: there is nothing left to protect (hashicorp/consul
@@ -109,7 +140,7 @@ struct DoubleState: Sendable {
             if let existing, existing.modifyIndex != op.index || op.index == 0 {
                 throw .condition("failed to delete key \(quoted), index is stale")
             }
-            tables[op.scope]?[op.key] = nil
+            remove(op.key, in: op.scope, at: index)
             return []
         }
     }
@@ -120,6 +151,7 @@ struct DoubleState: Sendable {
         entry.createIndex = tables[scope]?[entry.key]?.createIndex ?? index
         entry.modifyIndex = index
         tables[scope, default: [:]][entry.key] = entry
+        kvIndex = index
     }
 
     /// Ends a session: its locks are released or its keys deleted, per its behaviour, and the keys stay
@@ -132,8 +164,9 @@ struct DoubleState: Sendable {
                 case .release:
                     tables[scope]?[key]?.session = nil
                     tables[scope]?[key]?.modifyIndex = index
+                    kvIndex = index
                 case .delete:
-                    tables[scope]?[key] = nil
+                    remove(key, in: scope, at: index)
                 }
                 if session.lockDelay > .zero { lockDelays[scope, default: [:]][key] = now + session.lockDelay }
             }
@@ -152,7 +185,16 @@ struct DoubleState: Sendable {
             key: op.key, value: op.value, flags: op.flags, createIndex: existing?.createIndex ?? index,
             modifyIndex: index, lockIndex: lockIndex, session: session)
         tables[op.scope, default: [:]][op.key] = entry
+        kvIndex = index
         return entry
+    }
+
+    /// Deleting leaves a tombstone at the deletion's index (agent/consul/state/kvs.go `kvsDeleteTxn`);
+    /// an absent key changes nothing.
+    private mutating func remove(_ key: String, in scope: KVScope, at index: UInt64) {
+        guard tables[scope]?.removeValue(forKey: key) != nil else { return }
+        tombstones[scope, default: [:]][key] = index
+        kvIndex = index
     }
 
     private func validSession(_ op: KVOperation) throws(OperationFailure) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOHTTP1
 import Publishing
 
@@ -14,6 +15,8 @@ import Publishing
 public final class ConsulClient: KVStore {
     public let configuration: ConsulConfiguration
     let transport: ConsulTransport
+    /// `serverTransactionLimit()`'s answer, asked once.
+    let probedLimit = NIOLockedValueBox<ServerTransactionLimit?>(nil)
 
     /// Call `shutdown()` when done, or use `withClient`.
     public init(configuration: ConsulConfiguration) throws {

@@ -111,6 +111,7 @@ struct ApplyOptions: ParsableArguments {
                 ?? "run kvctl publish --resume to finish it, or kvctl rollback to return to \(unfinished.from?.tag ?? "the state before it")"))
         }
 
+        for note in planned.notes { writeError("kvctl: \(note)") }
         let rendering = PlanRendering(plan: planned, colored: output == .text && color.colored(1), allowedDeletes: allowDeletes)
         if output == .text { FileHandle.standardOutput.write(Data(rendering.text().utf8)) }
         guard planned.refusals.isEmpty else {
