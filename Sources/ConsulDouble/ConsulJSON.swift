@@ -115,7 +115,7 @@ struct HealthEntryJSON: Encodable {
     var Checks: [Check]
 }
 
-/// `/v1/agent/self`, reduced to its `Config` block.
+/// `/v1/agent/self`, reduced to `Config` and the `DebugConfig` field clients read.
 struct AgentSelfJSON: Encodable {
     struct Config: Encodable {
         var Datacenter: String
@@ -124,5 +124,10 @@ struct AgentSelfJSON: Encodable {
         var Version: String
     }
 
+    struct DebugConfig: Encodable {
+        var ACLsEnabled: Bool
+    }
+
     var Config: Config
+    var DebugConfig: DebugConfig
 }

@@ -30,9 +30,11 @@ struct DoubleRouter: Sendable {
 
     /// ACLs are on when the double has a token or write rules; Consul answers 401 when they are off.
     private func tokenSelf() -> DoubleResponse {
-        guard options.token != nil || !options.deniedWritePrefixes.isEmpty else { return .text(401, "ACL support disabled") }
+        guard aclsEnabled else { return .text(401, "ACL support disabled") }
         return .json(["AccessorID": Self.accessorID, "Description": "the Consul double's token"])
     }
+
+    private var aclsEnabled: Bool { options.token != nil || !options.deniedWritePrefixes.isEmpty || options.deniesAgentRead }
 
     /// The parts of `/v1/agent/self` clients read: `Config` with `Version`. It needs `agent:read` on the
     /// agent's node (hashicorp/consul agent/agent_endpoint.go `AgentSelf`, `AgentReadAllowed`).
@@ -40,7 +42,8 @@ struct DoubleRouter: Sendable {
         if options.deniesAgentRead {
             return .text(403, "Permission denied: token with AccessorID '\(Self.accessorID)' lacks permission 'agent:read' on \"\(options.nodeName)\"")
         }
-        return .json(AgentSelfJSON(Config: .init(Datacenter: datacenter, NodeName: options.nodeName, Server: true, Version: options.version)))
+        return .json(AgentSelfJSON(Config: .init(Datacenter: datacenter, NodeName: options.nodeName, Server: true, Version: options.version),
+                                   DebugConfig: .init(ACLsEnabled: aclsEnabled)))
     }
 
     /// The servers of `datacenter` as `/v1/health/service/consul` lists them: every server registers the

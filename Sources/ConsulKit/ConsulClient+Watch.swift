@@ -69,32 +69,39 @@ extension ConsulClient: KeyListing, TransactionLimitProbing {
     }
 
     /// Consul's `maxTxnOps` for this server from `Config.Version` of `/v1/agent/self`, which needs
-    /// `agent:read` (hashicorp/consul agent/agent_endpoint.go `AgentSelf`); asked once per client.
+    /// `agent:read` (hashicorp/consul agent/agent_endpoint.go `AgentSelf`); asked once per client. The
+    /// same answer says whether ACLs are on (`DebugConfig.ACLsEnabled`, the sanitized runtime config),
+    /// which spares the write-access check its own question.
     public func serverTransactionLimit() async throws -> ServerTransactionLimit {
-        if let known = probedLimit.withLockedValue({ $0 }) { return known }
+        if let known = agentSelf.withLockedValue({ $0 }) { return known.limit }
         let path = "/v1/agent/self"
         let response = try await transport.send(.GET, path: path)
         let keep = "so transactions keep \(TransactionLimits().maxOperations) operations (set transaction.max-operations: 128 "
             + "in kvctl.yaml for Consul 1.14 or later)"
-        let limit: ServerTransactionLimit
+        let limit: ServerTransactionLimit, aclsEnabled: Bool?
         switch response.status {
         case 200:
             struct Agent: Decodable {
                 struct Config: Decodable { let Version: String }
+                struct DebugConfig: Decodable { let ACLsEnabled: Bool? }
                 let Config: Config
+                let DebugConfig: DebugConfig?
             }
-            if let version = (try? JSONDecoder().decode(Agent.self, from: Data(response.body)))?.Config.Version,
-               let operations = TransactionLimits.consulMaxOperations(version: version) {
+            let agent = try? JSONDecoder().decode(Agent.self, from: Data(response.body))
+            if let version = agent?.Config.Version, let operations = TransactionLimits.consulMaxOperations(version: version) {
                 limit = .operations(operations, version: version)
             } else {
                 limit = .unknown(reason: "Consul's \(path) did not name its version, \(keep)")
             }
+            aclsEnabled = agent?.DebugConfig?.ACLsEnabled
         case 403:
             limit = .unknown(reason: "the token may not read Consul's version (\(path) needs agent:read), \(keep)")
+            aclsEnabled = true
         default:
             limit = .unknown(reason: "Consul's version is unknown (\(path) answered \(response.status)), \(keep)")
+            aclsEnabled = nil
         }
-        probedLimit.withLockedValue { $0 = limit }
+        agentSelf.withLockedValue { $0 = AgentSelf(limit: limit, aclsEnabled: aclsEnabled) }
         return limit
     }
 

@@ -15,8 +15,14 @@ import Publishing
 public final class ConsulClient: KVStore {
     public let configuration: ConsulConfiguration
     let transport: ConsulTransport
-    /// `serverTransactionLimit()`'s answer, asked once.
-    let probedLimit = NIOLockedValueBox<ServerTransactionLimit?>(nil)
+    /// What `/v1/agent/self` said (`serverTransactionLimit()`), asked once.
+    let agentSelf = NIOLockedValueBox<AgentSelf?>(nil)
+
+    struct AgentSelf {
+        let limit: ServerTransactionLimit
+        /// Whether ACLs are on, when the agent said (`DebugConfig.ACLsEnabled`) or refused (a 403 needs them).
+        let aclsEnabled: Bool?
+    }
 
     /// Call `shutdown()` when done, or use `withClient`.
     public init(configuration: ConsulConfiguration) throws {

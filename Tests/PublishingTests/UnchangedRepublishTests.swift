@@ -138,6 +138,10 @@ import Testing
             let plan = try await publisher.plan(request("1.0.0", keys))
             #expect(plan.transactions.map(\.count).max() == limit)
             #expect(plan.notes.isEmpty)
+            // The agent said ACLs are off: the write-access check asks nothing more.
+            let before = double.requestCount
+            try await publisher.checkWriteAccess(plan)
+            #expect(double.requestCount == before)
             try await publisher.apply(plan)
             #expect(Set(double.snapshot().map(\.key)).isSuperset(of: keys.keys))
             #expect(agentReads(double) == 1)
@@ -156,10 +160,15 @@ import Testing
     }
 
     @Test func aTokenWithoutAgentReadKeeps64AndSaysWhy() async throws {
-        try await withConsul(DoubleOptions(version: "1.14.0", deniesAgentRead: true)) { _, publisher in
+        try await withConsul(DoubleOptions(version: "1.14.0", deniesAgentRead: true)) { double, publisher in
             let plan = try await publisher.plan(request("1.0.0", keys))
             #expect(plan.transactions.map(\.count).max() == 64)
             #expect(plan.notes.count == 1 && plan.notes[0].contains("agent:read"))
+            // A 403 means ACLs are on: every transaction's keys are probed, without asking token/self.
+            let before = double.requestCount
+            try await publisher.checkWriteAccess(plan)
+            #expect(double.requestCount - before == plan.transactions.count)
+            #expect(!double.recentRequests.contains { $0.uri.hasPrefix("/v1/acl/token/self") })
             try await publisher.apply(plan)
         }
     }
