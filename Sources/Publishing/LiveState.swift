@@ -30,6 +30,9 @@ public struct LiveState: Sendable {
     /// The ModifyIndex of every entry under the meta prefix but the locks: equal marks mean no
     /// publisher wrote a record, chunk or journal in between.
     public let recordsMark: [String: UInt64]
+    /// The entries were not read but are the version's values, checked against the record's stamps
+    /// (`LiveStateReader.read(for:prune:)`): the stamps need no hashing again.
+    public var unchangedSinceRecord = false
 }
 
 /// Reads the live state with one recursive read of the meta prefix, then one per prefix of
@@ -95,7 +98,7 @@ public struct LiveStateReader: Sendable {
         }
         guard listed == entries.count else { return nil }
         return LiveState(own: own, unfinished: nil, chunks: records.chunks, owners: records.owners, entries: entries,
-                         recordsMark: records.recordsMark)
+                         recordsMark: records.recordsMark, unchangedSinceRecord: true)
     }
 
     private func read(keys wanted: [String], prune: [String], records meta: LiveState) async throws -> LiveState {

@@ -16,11 +16,12 @@ struct ReleaseSource {
         root = URL(fileURLWithPath: workdir)
     }
 
-    /// HEAD's settings; only errors in kvctl.yaml itself stop the command.
+    /// HEAD's settings; only errors in kvctl.yaml itself stop the command. Only kvctl.yaml is read:
+    /// HEAD's manifests do not matter here (loading them was a fifth of a no-op publish).
     func headConfig() throws -> KVConfig {
-        let head = try LoadedRevision(.commit("HEAD"), in: repository)
-        try report(head.diagnostics.filter { $0.location.file == KVConfig.fileName && $0.severity == .error })
-        return head.config
+        let (config, diagnostics) = try KVConfig.load(from: try Revision.commit("HEAD").open(in: repository))
+        try report(diagnostics.filter { $0.location.file == KVConfig.fileName && $0.severity == .error })
+        return config
     }
 
     func name(_ config: KVConfig) throws -> String {
