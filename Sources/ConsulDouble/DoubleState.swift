@@ -33,7 +33,9 @@ struct DoubleState: Sendable {
 
     /// Every entry whose key starts with `prefix`, in Consul's order (by bytes: the store is a radix tree).
     func entries(under prefix: String, in scope: KVScope = .default) -> [DoubleEntry] {
-        (tables[scope] ?? [:]).values.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key.precedesInByteOrder($1.key) }
+        // Sorting the keys, not the entries: moving whole entries was most of a 10,000-key listing.
+        let table = tables[scope] ?? [:]
+        return table.keys.filter { $0.hasPrefix(prefix) }.sorted { $0.precedesInByteOrder($1) }.compactMap { table[$0] }
     }
 
     /// `X-Consul-Index` of a listing (`?recurse`, `?keys`, whatever the separator collapses): the highest
