@@ -173,6 +173,16 @@ def add_templates(repo):
     git(repo, "tag", "-a", "v1.1.1", "-m", "v1.1.1")
 
 
+def templates_repo():
+    """The synthetic repository with the templates' tags, in a copy, so the extra tags never change
+    what the ls benchmark reads."""
+    repo = WORK / "repo-publish-templates"
+    if not (repo / ".git").exists():
+        shutil.copytree(synthetic_repo(), repo, symlinks=True)
+    add_templates(repo)
+    return repo
+
+
 def consul_index(url):
     """The KV store's X-Consul-Index (as Consul's for the empty prefix): it moves with every KV write (a
     lock, a transaction), not with a session's creation, which the request count shows."""
@@ -222,11 +232,7 @@ def bench_publish(kvctl, runs, double):
     if not double or not Path(double).exists():
         print("\npublish: skipped (no consul-double executable; make bench builds it)")
         return
-    # A copy, so the extra tags never change what the ls benchmark reads.
-    repo = WORK / "repo-publish-templates"
-    if not (repo / ".git").exists():
-        shutil.copytree(synthetic_repo(), repo, symlinks=True)
-    add_templates(repo)
+    repo = templates_repo()
     items = json.loads(subprocess.run([kvctl, "export", "--at", "v1.1.0", "-C", str(repo)], capture_output=True,
                                       check=True).stdout)
     keys = len(items)
@@ -449,10 +455,7 @@ def bench_fidelity(kvctl, runs, double):
     if not double or not Path(double).exists():
         print("\nfidelity: skipped (no consul-double executable)")
         return
-    repo = WORK / "repo-publish-templates"
-    if not (repo / ".git").exists():
-        shutil.copytree(synthetic_repo(), repo, symlinks=True)
-    add_templates(repo)
+    repo = templates_repo()
     keys = len(json.loads(subprocess.run([kvctl, "export", "--at", "v1.1.0", "-C", str(repo)], capture_output=True,
                                          check=True).stdout))
     rows = {"full128": [], "noop": []}
