@@ -19,6 +19,9 @@ public struct KVScope: Sendable, Hashable {
 struct DoubleState: Sendable {
     private(set) var index: UInt64 = 1
     private var tables: [KVScope: [String: DoubleEntry]] = [:]
+    /// Each table's keys in byte order, as Consul's radix tree keeps them: a listing is a binary
+    /// search and a walk, not a sort of the whole store.
+    private var ordered: [KVScope: [String]] = [:]
     /// Deleted keys and the index of their deletion, so a listing's index never slides back when a
     /// key goes (hashicorp/consul agent/consul/state/graveyard.go); Consul reaps them after a while.
     private var tombstones: [KVScope: [String: UInt64]] = [:]
@@ -33,9 +36,26 @@ struct DoubleState: Sendable {
 
     /// Every entry whose key starts with `prefix`, in Consul's order (by bytes: the store is a radix tree).
     func entries(under prefix: String, in scope: KVScope = .default) -> [DoubleEntry] {
-        // Sorting the keys, not the entries: moving whole entries was most of a 10,000-key listing.
-        let table = tables[scope] ?? [:]
-        return table.keys.filter { $0.hasPrefix(prefix) }.sorted { $0.precedesInByteOrder($1) }.compactMap { table[$0] }
+        keys(under: prefix, in: scope).compactMap { tables[scope]?[$0] }
+    }
+
+    /// The keys starting with `prefix`'s bytes, in byte order.
+    private func keys(under prefix: String, in scope: KVScope) -> ArraySlice<String> {
+        let keys = ordered[scope] ?? []
+        let start = Self.position(of: prefix, in: keys)
+        var end = start
+        while end < keys.count, keys[end].utf8.starts(with: prefix.utf8) { end += 1 }
+        return keys[start..<end]
+    }
+
+    /// Where `key` is or would go in `keys` (sorted by bytes).
+    private static func position(of key: String, in keys: [String]) -> Int {
+        var low = 0, high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if keys[middle].precedesInByteOrder(key) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// `X-Consul-Index` of a listing (`?recurse`, `?keys`, whatever the separator collapses): the highest
@@ -45,8 +65,8 @@ struct DoubleState: Sendable {
     func listIndex(under prefix: String, in scope: KVScope = .default) -> UInt64 {
         var highest: UInt64 = 0
         if !prefix.isEmpty {
-            for (key, entry) in tables[scope] ?? [:] where key.hasPrefix(prefix) { highest = max(highest, entry.modifyIndex) }
-            for (key, index) in tombstones[scope] ?? [:] where key.hasPrefix(prefix) { highest = max(highest, index) }
+            for key in keys(under: prefix, in: scope) { highest = max(highest, tables[scope]?[key]?.modifyIndex ?? 0) }
+            for (key, index) in tombstones[scope] ?? [:] where key.utf8.starts(with: prefix.utf8) { highest = max(highest, index) }
         }
         return max(highest == 0 ? kvIndex : highest, 1)
     }
@@ -134,7 +154,7 @@ struct DoubleState: Sendable {
             remove(op.key, in: op.scope, at: index)
             return []
         case .deleteTree:
-            for key in (tables[op.scope] ?? [:]).keys where key.hasPrefix(op.key) { remove(key, in: op.scope, at: index) }
+            for key in keys(under: op.key, in: op.scope) { remove(key, in: op.scope, at: index) }
             return []
         case .deleteCAS:
             // An absent key succeeds: there is nothing left to protect (hashicorp/consul
@@ -152,6 +172,7 @@ struct DoubleState: Sendable {
         var entry = entry
         entry.createIndex = tables[scope]?[entry.key]?.createIndex ?? index
         entry.modifyIndex = index
+        if tables[scope]?[entry.key] == nil { insertOrdered(entry.key, in: scope) }
         tables[scope, default: [:]][entry.key] = entry
         kvIndex = index
     }
@@ -186,6 +207,7 @@ struct DoubleState: Sendable {
         let entry = DoubleEntry(
             key: op.key, value: op.value, flags: op.flags, createIndex: existing?.createIndex ?? index,
             modifyIndex: index, lockIndex: lockIndex, session: session)
+        if existing == nil { insertOrdered(op.key, in: op.scope) }
         tables[op.scope, default: [:]][op.key] = entry
         kvIndex = index
         return entry
@@ -195,8 +217,17 @@ struct DoubleState: Sendable {
     /// an absent key changes nothing.
     private mutating func remove(_ key: String, in scope: KVScope, at index: UInt64) {
         guard tables[scope]?.removeValue(forKey: key) != nil else { return }
+        if let keys = ordered[scope] {
+            let at = Self.position(of: key, in: keys)
+            ordered[scope]?.remove(at: at)
+        }
         tombstones[scope, default: [:]][key] = index
         kvIndex = index
+    }
+
+    private mutating func insertOrdered(_ key: String, in scope: KVScope) {
+        let at = Self.position(of: key, in: ordered[scope] ?? [])
+        ordered[scope, default: []].insert(key, at: at)
     }
 
     private func validSession(_ op: KVOperation) throws(OperationFailure) -> String {
