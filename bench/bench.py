@@ -132,8 +132,8 @@ def bench_ls(kvctl, runs):
 class Double:
     """The consul-double executable on a free port; its URL is the first line it prints."""
 
-    def __init__(self, executable):
-        self.process = subprocess.Popen([executable], stdout=subprocess.PIPE, text=True)
+    def __init__(self, executable, *arguments):
+        self.process = subprocess.Popen([executable, *arguments], stdout=subprocess.PIPE, text=True)
         self.url = self.process.stdout.readline().strip()
         if not self.url.startswith("http://"):
             sys.exit(f"bench: consul-double printed {self.url!r} instead of its URL")
@@ -173,8 +173,19 @@ def add_templates(repo):
     git(repo, "tag", "-a", "v1.1.1", "-m", "v1.1.1")
 
 
+def templates_repo():
+    """The synthetic repository with the templates' tags, in a copy, so the extra tags never change
+    what the ls benchmark reads."""
+    repo = WORK / "repo-publish-templates"
+    if not (repo / ".git").exists():
+        shutil.copytree(synthetic_repo(), repo, symlinks=True)
+    add_templates(repo)
+    return repo
+
+
 def consul_index(url):
-    """The double's X-Consul-Index: it moves with every write (a session, a lock, a transaction)."""
+    """The KV store's X-Consul-Index (as Consul's for the empty prefix): it moves with every KV write (a
+    lock, a transaction), not with a session's creation, which the request count shows."""
     address = urllib.parse.urlparse(url)
     connection = http.client.HTTPConnection(address.hostname, address.port)
     connection.request("GET", "/v1/kv/?keys")
@@ -221,11 +232,7 @@ def bench_publish(kvctl, runs, double):
     if not double or not Path(double).exists():
         print("\npublish: skipped (no consul-double executable; make bench builds it)")
         return
-    # A copy, so the extra tags never change what the ls benchmark reads.
-    repo = WORK / "repo-publish-templates"
-    if not (repo / ".git").exists():
-        shutil.copytree(synthetic_repo(), repo, symlinks=True)
-    add_templates(repo)
+    repo = templates_repo()
     items = json.loads(subprocess.run([kvctl, "export", "--at", "v1.1.0", "-C", str(repo)], capture_output=True,
                                       check=True).stdout)
     keys = len(items)
@@ -442,6 +449,36 @@ output {{
 """
 
 
+def bench_fidelity(kvctl, runs, double):
+    """Issue 13's no-op republish (values unread when nothing changed since the record) and issue 17's
+    128 operations per transaction against a double reporting Consul 1.14."""
+    if not double or not Path(double).exists():
+        print("\nfidelity: skipped (no consul-double executable)")
+        return
+    repo = templates_repo()
+    keys = len(json.loads(subprocess.run([kvctl, "export", "--at", "v1.1.0", "-C", str(repo)], capture_output=True,
+                                         check=True).stdout))
+    rows = {"full128": [], "noop": []}
+    for _ in range(max(1, min(runs, 3))):
+        with Double(double, "--version", "1.14.0") as server:
+            rows["full128"].append(kvctl_publish(kvctl, repo, server.url, "v1.1.0"))
+            for _ in range(3):
+                rows["noop"].append(kvctl_publish(kvctl, repo, server.url, "v1.1.0"))
+    print(f"\nfidelity: {keys:,} keys into a double reporting Consul 1.14.0 — {os.cpu_count()} cores, best of "
+          f"{len(rows['noop'])} no-ops; now / last run ({LAST.get('cores', '?')} cores, {LAST.get('date', 'none recorded')})")
+    for name, slug, target in [("publish at 128 operations", "full128", f"<= {math.ceil(keys / 128) + 6} requests"),
+                               ("no-op republish", "noop", "0 writes, <= 2 requests, <= 150 ms")]:
+        measured = rows[slug]
+        best, median = min(m[0] for m in measured), statistics.median(m[0] for m in measured)
+        _, requests, transactions, writes, _ = measured[0]
+        cells = [now_last(value, figure(f"fidelity/{slug}/{what}", value))
+                 for what, value in [("requests", requests), ("transactions", transactions), ("writes", writes)]]
+        print(f"  {name:<28} requests {cells[0]:>9}  txn {cells[1]:>9}  writes {cells[2]:>7}  best ms "
+              f"{now_last(best, figure(f'fidelity/{slug}/best ms', round(best, 1)))}  median {median:.0f}  target {target}")
+
+
+
+
 class CountingProxy:
     """Forwards HTTP/1.1 requests to `url`, counting them: what kvctl sends to one Consul."""
 
@@ -605,7 +642,7 @@ def bench_adopt(kvctl, runs, double):
 
 
 BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish,
-           "envs": bench_envs, "adopt": bench_adopt}
+           "fidelity": bench_fidelity, "envs": bench_envs, "adopt": bench_adopt}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)

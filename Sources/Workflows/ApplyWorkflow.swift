@@ -152,6 +152,7 @@ public struct ApplyWorkflow: Sendable {
                 ?? "run kvctl publish --resume to finish it, or kvctl rollback to return to \(unfinished.from?.tag ?? "the state before it")"))
         }
 
+        for note in planned.notes { interaction.say("kvctl: \(note)") }
         let rendering = PlanRendering(plan: planned, colored: policy.colored, allowedDeletes: policy.allowedDeletes)
         interaction.planned(rendering)
         func refused(_ message: String) -> WorkflowError {

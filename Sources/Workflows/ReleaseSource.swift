@@ -16,11 +16,12 @@ public struct ReleaseSource {
         root = URL(fileURLWithPath: workdir)
     }
 
-    /// HEAD's settings; only errors in kvctl.yaml itself stop the command.
+    /// HEAD's settings; only errors in kvctl.yaml itself stop the command. Only kvctl.yaml is read:
+    /// HEAD's manifests do not matter here (loading them was a fifth of a no-op publish).
     public func headConfig() throws -> KVConfig {
-        let head = try LoadedRevision(.commit("HEAD"), in: repository)
-        try InvalidContent.check(head.diagnostics.filter { $0.location.file == KVConfig.fileName })
-        return head.config
+        let (config, diagnostics) = try KVConfig.load(from: try Revision.commit("HEAD").open(in: repository))
+        try InvalidContent.check(diagnostics.filter { $0.location.file == KVConfig.fileName })
+        return config
     }
 
     public func name(_ config: KVConfig) throws -> String {
