@@ -41,10 +41,15 @@ let package = Package(
         .executableTarget(name: "parser-bench", dependencies: ["LogstashConfig"]),
         // Adapters that present a revision, the index or the working tree to the core.
         .target(name: "Snapshots", dependencies: ["GitKit", "KVCore"]),
+        // The workflows every front end shares (the CLI, the agent): releases read from tags, the store
+        // chosen, the lock-plan-refuse-confirm-apply run. No terminal, no printing: front ends listen.
+        .target(name: "Workflows", dependencies: [
+            "GitKit", "KVCore", "Snapshots", "Validation", "Publishing", "LocalStore", "ConsulKit",
+        ]),
         .executableTarget(
             name: "kvctl",
             dependencies: [
-                "KVCore", "Snapshots", "Validation", "Publishing", "LocalStore", "ConsulKit",
+                "KVCore", "Snapshots", "Validation", "Publishing", "LocalStore", "ConsulKit", "Workflows", "GitKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

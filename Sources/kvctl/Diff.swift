@@ -3,6 +3,7 @@ import Foundation
 import GitKit
 import KVCore
 import Snapshots
+import Workflows
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import GitKit
 import KVCore
 import Snapshots
 import Publishing
+import Workflows
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Synchronization
+import Workflows
 
 /// SIGINTs received since an `Interruption` was installed: all a signal handler may touch.
 private let interrupts = Atomic<Int>(0)
@@ -14,7 +15,7 @@ private let interruptedMessage: StaticString = "kvctl: interrupted: stopping aft
 /// (the journal still allows recovery, and the lock lapses with its session). A plain signal handler,
 /// not a DispatchSource: on Linux a dispatch signal source reads a signalfd, which sees the signal only
 /// when every thread blocks it, and an ignored SIGINT delivered to another thread is simply lost.
-struct Interruption {
+struct Interruption: ApplyStop {
     /// Takes SIGINT over until `remove()`.
     init() {
         interrupts.store(0, ordering: .sequentiallyConsistent)
@@ -31,7 +32,7 @@ struct Interruption {
 
     var requested: Bool { interrupts.load(ordering: .sequentiallyConsistent) > 0 }
 
-    func remove() {
+    func end() {
         signal(SIGINT, SIG_DFL)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KVCore
+import Workflows
 
 @main
 struct KVCTL: AsyncParsableCommand {
@@ -40,6 +41,13 @@ struct KVCTL: AsyncParsableCommand {
             Foundation.exit(2)
         } catch let code as ExitCode {
             Foundation.exit(detailed && code.rawValue != 0 ? 1 : code.rawValue)
+        } catch let refusal as WorkflowError {
+            writeError("kvctl: error: " + refusal.message)
+            Foundation.exit(detailed ? 1 : refusal.status)
+        } catch let invalid as InvalidContent {
+            if let headline = invalid.headline { writeError("kvctl: error: " + headline) }
+            try? report(invalid.findings)
+            Foundation.exit(1)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
             // ArgumentParser says "Error: ..." for every failure; keep one voice for all of kvctl's.

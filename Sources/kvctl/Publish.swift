@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KVCore
 import Publishing
+import Workflows
 
 struct Publish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,25 +52,16 @@ struct Publish: AsyncParsableCommand {
         try await store.withStore(config: try source.headConfig(), repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
             writeError("kvctl: publishing \(release.tag) as '\(name)' to \(targetName)")
             try await apply.run(store: target, layout: release.settings.layout, name: name, operation: "publish \(release.tag)") { _ in
-                ApplyOptions.Target(request: release.request(name: name, kind: .publish), settings: release.settings)
+                .publish(release, name: name)
             }
         }
     }
 
-    /// Replans the journal's version against the live state: what the interrupted publish wrote is
-    /// unchanged now, so only the rest is written.
     private func resumeUnfinished(_ source: ReleaseSource) async throws {
         let config = try source.headConfig(), name = try source.name(config)
         try await store.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
             try await apply.run(store: target, layout: PublishSettings(config).layout, name: name, operation: "publish --resume") { reader in
-                guard let journal = try await reader.readRecords().unfinished?.journal else {
-                    throw refuse("nothing to resume: '\(name)' has no incomplete publish in \(targetName)")
-                }
-                let release = try source.release(journal.to.tag)
-                return ApplyOptions.Target(request: release.request(name: name, kind: .publish).publishing(as: journal.to),
-                                           settings: release.settings,
-                                           announcement: "kvctl: resuming the \(journal.summary) as '\(name)' in \(targetName)",
-                                           finishing: true)
+                try await .resume(from: source, name: name, in: targetName, reader: reader)
             }
         }
     }

@@ -8,6 +8,7 @@ import Foundation
 import GitKit
 import KVCore
 import Snapshots
+import Workflows
 
 struct Release: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,7 +63,7 @@ struct Release: ParsableCommand {
         do { tagger = try repository.defaultSignature() } catch { throw refuse(error.message) }
 
         let tags = try ReleaseTags(repository: repository, prefix: head.config.tagPrefix)
-        tags.printWarnings()
+        tags.warnings.forEach(writeError)
         let previous = try tags.latest.map { try LoadedRevision(.commit($0.commit.description), in: repository).loaded.tree }
         let diff = TreeDiff(from: previous ?? KVTree([]), to: head.loaded.tree)
         let (request, proposed) = try versionRequest(diff: diff, previousTag: tags.latest?.tag.name, keys: head.loaded.tree.count,

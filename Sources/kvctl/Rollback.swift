@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KVCore
 import Publishing
+import Workflows
 
 struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,29 +28,8 @@ struct Rollback: AsyncParsableCommand {
         let config = try source.headConfig(), name = try source.name(config)
         try await store.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
             try await apply.run(store: target, layout: PublishSettings(config).layout, name: name, operation: "rollback") { reader in
-                let live = try await reader.readRecords()
-                let tag = try version ?? previous(live, name: name, in: targetName)
-                let release = try source.release(tag)
-                return ApplyOptions.Target(request: release.request(name: name, kind: .rollback), settings: release.settings,
-                    announcement: "kvctl: rolling back '\(name)' \(live.own.map { "from \($0.record.current.tag) " } ?? "")to \(release.tag) in \(targetName)",
-                    finishing: true)
+                try await .rollback(to: version, from: source, name: name, in: targetName, reader: reader)
             }
         }
-    }
-
-    /// The version an interrupted publish was replacing, else the one published before the current one.
-    private func previous(_ live: LiveState, name: String, in targetName: String) throws -> String {
-        if let journal = live.unfinished?.journal {
-            guard let from = journal.from else {
-                throw refuse("the \(journal.summary) was the first publish of '\(name)', so there is nothing to return to; "
-                    + "kvctl publish --resume finishes it")
-            }
-            return from.tag
-        }
-        guard let record = live.own?.record else { throw refuse("'\(name)' has published nothing to \(targetName)") }
-        guard let previous = record.history.first else {
-            throw refuse("\(record.current.tag) is the only version '\(name)' has published; name the VERSION to roll back to")
-        }
-        return previous.tag
     }
 }

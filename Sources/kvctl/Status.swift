@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KVCore
 import Publishing
+import Workflows
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,28 +29,6 @@ struct Status: AsyncParsableCommand {
 
     @OptionGroup var location: RepositoryOptions
 
-    struct Report: Encodable {
-        struct Key: Encodable {
-            let key: String
-            let kind: String
-        }
-
-        let name: String
-        let store: String
-        /// The environment's name, with --env or --all.
-        let environment: String?
-        /// The release tag the environment's pin names now; nil without a pin.
-        let pinned: String?
-        let live: Publication?
-        let history: [Publication]
-        let unfinished: PublishJournal?
-        /// Who holds the publish lock now; nil when it is free.
-        let lock: LockHolder?
-        /// The unfinished publish is a running one: its lock holder is alive.
-        let running: Bool
-        let drift: [Key]
-    }
-
     func validate() throws {
         if all && (store.env != nil || store.consul != nil) { throw ValidationError("--all takes no --env or --consul") }
     }
@@ -74,26 +53,17 @@ struct Status: AsyncParsableCommand {
     /// Reports one store; true when it differs from what it should be.
     private func show(_ target: any KVStore, _ targetName: String, name: String, settings: PublishSettings, environment: String?,
                       pinned: String?) async throws -> Bool {
-        let live: LiveState, lock: LockHolder?
-        do {
-            live = try await LiveStateReader(store: target, layout: settings.layout, name: name).read(keys: [], prune: settings.prune)
-            lock = try await (target as? any LockingStore)?.holder(of: settings.layout.lock(of: name))
-        } catch { throw refuse("\(error)") }
-        let drift = DriftDetector(prune: settings.prune).drift(in: live)
-        let report = Report(name: name, store: target.description, environment: environment, pinned: pinned,
-                            live: live.own?.record.current, history: live.own?.record.history ?? [], unfinished: live.unfinished?.journal,
-                            lock: lock, running: live.unfinished != nil && lock?.isAlive == true,
-                            drift: drift.map { Report.Key(key: $0.key, kind: $0.kind.rawValue) })
+        let report = try await StatusReport.read(target, name: name, settings: settings, environment: environment, pinned: pinned)
         if output == .json {
             print(try jsonText(report))
         } else {
             writeError("kvctl: status of '\(name)' in \(environment.map { "environment \($0), " } ?? "")\(targetName)")
-            print(text(report, drift: drift), terminator: "")
+            print(text(report), terminator: "")
         }
-        return !drift.isEmpty || live.unfinished != nil || (pinned != nil && pinned != report.live?.tag)
+        return report.differs
     }
 
-    private func text(_ report: Report, drift: [Drift]) -> String {
+    private func text(_ report: StatusReport) -> String {
         let pinned = report.pinned.map { tag in
             "pinned: \(tag)" + (tag == report.live?.tag ? " (live)\n" : " (not live: kvctl sync --env \(report.environment ?? "") makes it live)\n")
         } ?? ""
@@ -107,9 +77,9 @@ struct Status: AsyncParsableCommand {
         }
         if let journal = report.unfinished { text += unfinishedLine(journal, running: report.lock) }
         text += "lock: " + (report.lock.map { "held by \($0)" } ?? "free") + "\n"
-        text += drift.isEmpty ? "drift: none\n"
-            : "drift: \(TreeDiff.count(drift.count, "key")) changed outside kvctl since \(live.tag) was published:\n"
-                + drift.map { "  \($0)\n" }.joined()
+        text += report.drift.isEmpty ? "drift: none\n"
+            : "drift: \(TreeDiff.count(report.drift.count, "key")) changed outside kvctl since \(live.tag) was published:\n"
+                + report.drift.map { "  \($0.description)\n" }.joined()
         return text
     }
 

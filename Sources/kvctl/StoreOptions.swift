@@ -1,12 +1,11 @@
 import ArgumentParser
-import ConsulKit
 import Foundation
 import KVCore
-import LocalStore
 import Publishing
+import Workflows
 
-/// Which store a command talks to. Consul is used when something says where it is: `--consul`,
-/// `--env` or `CONSUL_HTTP_ADDR`; otherwise the local store in `.kvctl/` at the repository root.
+/// Which store a command talks to (`StoreSelection`): Consul when `--consul`, `--env` or
+/// `CONSUL_HTTP_ADDR` says where it is; otherwise the local store in `.kvctl/` at the repository root.
 struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Use the Consul named <name> under 'environments:' in kvctl.yaml.", valueName: "name"))
     var env: String?
@@ -18,86 +17,16 @@ struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The Consul datacenter (overrides --env's datacenter).", valueName: "dc"))
     var datacenter: String?
 
-    static let localNote = "(no Consul configured: set CONSUL_HTTP_ADDR, --consul or --env)"
+    var selection: StoreSelection { StoreSelection(env: env, consul: consul, datacenter: datacenter) }
 
-    /// Runs `body` with the store and how to name it in a command's first line; a Consul client is
-    /// shut down afterwards. An environment listing several datacenters runs `body` once for each,
-    /// in the listed order, when `everyDatacenter` (publishing commands and status); the first
-    /// failure stops before the next datacenter, saying where each one stands. Other commands, and
-    /// `--datacenter`, use one datacenter.
+    /// `StoreSelection.withStore`, saying on stderr where a run over several datacenters stopped.
     func withStore(config: KVConfig, repositoryRoot: URL, everyDatacenter: Bool = false,
                    _ body: (any KVStore, String) async throws -> Void) async throws {
-        let environment = try self.environment(in: config)
-        let processEnvironment = ProcessInfo.processInfo.environment
-        guard consul != nil || environment != nil || !(processEnvironment["CONSUL_HTTP_ADDR"] ?? "").isEmpty else {
-            guard datacenter == nil else { throw usageError("--datacenter needs a Consul: pass --consul or --env, or set CONSUL_HTTP_ADDR") }
-            let store = LocalStore(repositoryRoot: repositoryRoot)
-            return try await body(store, "\(store.description) \(Self.localNote)")
-        }
-        let listed = environment?.datacenters ?? []
-        let datacenters: [String?] = datacenter.map { [$0] } ?? (listed.isEmpty ? [nil] : listed.map(Optional.some))
-        if datacenters.count > 1 && !everyDatacenter {
-            throw usageError("environment '\(env ?? "")' lists several datacenters (\(listed.joined(separator: ", "))); "
-                + "pass --datacenter to choose one")
-        }
-        var changes: PlanHasChanges?
-        for (position, datacenter) in datacenters.enumerated() {
-            let overrides = ConsulConfiguration.Overrides(
-                address: consul ?? environment?.address, datacenter: datacenter,
-                tokenFile: environment?.tokenFile.map { resolve($0, in: repositoryRoot) })
-            let configuration: ConsulConfiguration
-            do {
-                configuration = try ConsulConfiguration.fromEnvironment(processEnvironment, overrides: overrides)
-            } catch {
-                throw usageError("\(error)")
-            }
-            do {
-                try await ConsulClient.withClient(configuration) { client in try await body(client, client.description) }
-            } catch let planned as PlanHasChanges {
-                changes = planned // every datacenter's plan is shown before exit 2
-            } catch {
-                if datacenters.count > 1 { writeError(Self.standing(datacenters.compactMap { $0 }, failed: position)) }
-                throw error
-            }
-        }
-        if let changes { throw changes }
+        try await selection.withStore(config: config, repositoryRoot: repositoryRoot, everyDatacenter: everyDatacenter,
+                                      stopped: { writeError($0) }, body)
     }
 
-    /// The environment `--env` names; nil without `--env`.
     func environment(in config: KVConfig) throws -> ConsulEnvironment? {
-        guard let env else { return nil }
-        guard let named = config.environments[env] else {
-            let known = config.environments.keys.sorted()
-            throw usageError("no environment '\(env)' in \(KVConfig.fileName)"
-                + (known.isEmpty ? "; add it under 'environments:'" : "; it defines \(known.joined(separator: ", "))"))
-        }
-        return named
+        try selection.environment(in: config)
     }
-
-    /// After a failure in one of several datacenters: which are done, which failed, which were not touched.
-    static func standing(_ datacenters: [String], failed: Int) -> String {
-        "kvctl: stopped at datacenter \(datacenters[failed]): " + datacenters.enumerated().map { position, name in
-            "\(name) " + (position < failed ? "done" : position == failed ? "failed" : "not started")
-        }.joined(separator: ", ")
-    }
-
-    /// `~/` is the home folder, `$HOME` as a shell expands it (POSIX tilde expansion), else the account's;
-    /// a relative path is relative to the repository root.
-    private func resolve(_ path: String, in root: URL) -> String {
-        if path.hasPrefix("~/") {
-            let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-            return home + path.dropFirst()
-        }
-        return path.hasPrefix("/") ? path : root.appendingPathComponent(path).path
-    }
-}
-
-/// The repository's name in the store: `name:` in kvctl.yaml, else the repository folder's name.
-func repositoryName(config: KVConfig, root: URL) throws -> String {
-    if let name = config.name { return name }
-    let folder = root.standardizedFileURL.lastPathComponent
-    guard !folder.contains("/"), KeyRules.problem(with: folder) == nil else {
-        throw refuse("the repository folder's name '\(folder)' cannot name it in the store; set 'name:' in \(KVConfig.fileName)")
-    }
-    return folder
 }

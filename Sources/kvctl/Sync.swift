@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KVCore
 import Publishing
+import Workflows
 
 struct Sync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,22 +40,7 @@ struct Sync: AsyncParsableCommand {
         let name = try source.name(release.revision.config)
         try await store.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
             try await apply.run(store: target, layout: release.settings.layout, name: name, operation: "sync \(release.tag)") { reader in
-                let live = try await reader.readRecords()
-                if let journal = live.unfinished?.journal, journal.to.tag == release.tag {
-                    return ApplyOptions.Target(request: release.request(name: name, kind: .publish).publishing(as: journal.to),
-                                               settings: release.settings,
-                                               announcement: "kvctl: \(env) pins \(release.tag): resuming the \(journal.summary) in \(targetName)",
-                                               finishing: true)
-                }
-                let current = live.own?.record.current
-                // Pinning the release an interrupted publish was replacing undoes it, as rollback does.
-                let older = current.flatMap { SemanticVersion($0.version) }.map { release.release.version < $0 } ?? false
-                    || (live.unfinished?.journal.from?.tag == release.tag)
-                let action = older ? "rolling back from \(current?.tag ?? "") to" : current?.tag == release.tag ? "checking" : "publishing"
-                return ApplyOptions.Target(request: release.request(name: name, kind: older ? .rollback : .publish),
-                                           settings: release.settings,
-                                           announcement: "kvctl: \(env) pins \(release.tag) (\(pin)): \(action) \(release.tag) as '\(name)' in \(targetName)",
-                                           finishing: older)
+                try await .sync(to: release, pin: pin, environment: env, name: name, in: targetName, reader: reader)
             }
         }
     }

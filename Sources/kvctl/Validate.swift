@@ -3,6 +3,7 @@ import Foundation
 import KVCore
 import Snapshots
 import Validation
+import Workflows
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,21 +41,5 @@ struct Validate: ParsableCommand {
         case .junit: print(JUnitReport(summary: summary).render(), terminator: "")
         }
         if summary.errors > 0 || (strict && summary.warnings > 0) { throw ExitCode(1) }
-    }
-}
-
-extension LoadedRevision {
-    /// The loader's findings and every validator's, in file order: what `validate` prints and
-    /// what `release` refuses to tag over.
-    func validationFindings() throws -> [Diagnostic] {
-        try validated().findings
-    }
-
-    /// The findings, and what each template reads (which a publish keeps in one transaction).
-    func validated() throws -> (findings: [Diagnostic], readSets: [TemplateReadSet]) {
-        let version = VersionUnderTest(tree: loaded.tree, config: config, schemaFiles: try schemaFiles(), memo: cache)
-        let findings = (diagnostics + Validation.run(version)).sortedByLocation()
-        cache?.save()
-        return (findings, version.templateReadSets)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import GitKit
 import KVCore
 import Snapshots
+import Workflows
 
 struct Versions: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +30,7 @@ struct Versions: ParsableCommand {
     func run() throws {
         let repository = try Repository(discovering: location.directory)
         let releases = try ReleaseTags(repository: repository, prefix: try tagPrefix(in: repository))
-        releases.printWarnings()
+        releases.warnings.forEach(writeError)
         let rows = releases.releases.map { release in
             let tagger = release.tag.annotation?.tagger
             return Row(tag: release.tag.name, version: release.version.description, date: tagger.map(Self.date),
@@ -70,62 +71,4 @@ struct Versions: ParsableCommand {
 struct RepositoryOptions: ParsableArguments {
     @Option(name: .customShort("C"), help: ArgumentHelp("Run as if kvctl was started in <path>.", valueName: "path"))
     var directory = "."
-}
-
-/// The release tags: annotated tags named prefix + semantic version, oldest version first.
-struct ReleaseTags {
-    struct Release {
-        let version: SemanticVersion
-        let tag: TagReference
-        let commit: ObjectID
-    }
-
-    let prefix: String
-    let releases: [Release]
-    /// Every tag name, releases or not: a new release must not reuse any.
-    let names: Set<String>
-    private let notVersions: [String]
-    private let lightweight: [String]
-
-    init(repository: Repository, prefix: String) throws {
-        let tags = try repository.tags()
-        var releases: [Release] = [], notVersions: [String] = [], lightweight: [String] = []
-        for tag in tags {
-            guard let version = SemanticVersion(tag.name, prefix: prefix), let commit = tag.commit else {
-                notVersions.append(tag.name)
-                continue
-            }
-            guard tag.isAnnotated else {
-                lightweight.append(tag.name)
-                continue
-            }
-            releases.append(Release(version: version, tag: tag, commit: commit))
-        }
-        // Equal precedence (build metadata differs): order by name so output is stable.
-        self.releases = releases.sorted { ($0.version, $0.tag.name) < ($1.version, $1.tag.name) }
-        names = Set(tags.map(\.name))
-        self.notVersions = notVersions
-        self.lightweight = lightweight
-        self.prefix = prefix
-    }
-
-    var latest: Release? { releases.last }
-
-    func printWarnings() {
-        if !notVersions.isEmpty {
-            writeError("kvctl: warning: ignoring tags that are not releases (named '\(prefix)' + a semantic version, like \(prefix)1.2.0, on a commit): "
-                + notVersions.joined(separator: ", "))
-        }
-        if !lightweight.isEmpty {
-            writeError("kvctl: warning: ignoring lightweight tags (releases are annotated tags): \(lightweight.joined(separator: ", "))")
-        }
-    }
-}
-
-/// The tag prefix from `kvctl.yaml` at HEAD; the default in a repository without commits.
-func tagPrefix(in repository: Repository) throws -> String {
-    guard try repository.head() != .unborn else { return KVConfig().tagPrefix }
-    let (config, diagnostics) = try KVConfig.load(from: RevisionSnapshot(repository: repository, revision: "HEAD"))
-    try report(diagnostics.filter { $0.severity == .error })
-    return config.tagPrefix
 }

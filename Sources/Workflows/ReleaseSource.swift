@@ -6,59 +6,57 @@ import Snapshots
 
 /// The repository publish, rollback and status work from: its release tags, HEAD's settings (which
 /// say where the store is and what the repository is called there) and the trees of its releases.
-struct ReleaseSource {
-    let repository: Repository
-    let root: URL
+public struct ReleaseSource {
+    public let repository: Repository
+    public let root: URL
 
-    init(directory: String) throws {
+    public init(directory: String) throws {
         repository = try Repository(discovering: directory)
-        guard let workdir = repository.workdir else { throw usageError("a bare repository has no place for the local store; run kvctl in a clone") }
+        guard let workdir = repository.workdir else { throw WorkflowError.usage("a bare repository has no place for the local store; run kvctl in a clone") }
         root = URL(fileURLWithPath: workdir)
     }
 
     /// HEAD's settings; only errors in kvctl.yaml itself stop the command.
-    func headConfig() throws -> KVConfig {
+    public func headConfig() throws -> KVConfig {
         let head = try LoadedRevision(.commit("HEAD"), in: repository)
-        try report(head.diagnostics.filter { $0.location.file == KVConfig.fileName && $0.severity == .error })
+        try InvalidContent.check(head.diagnostics.filter { $0.location.file == KVConfig.fileName })
         return head.config
     }
 
-    func name(_ config: KVConfig) throws -> String {
+    public func name(_ config: KVConfig) throws -> String {
         try repositoryName(config: config, root: root)
     }
 
     /// The release tagged `version` (`1.2.0` or `v1.2.0`), refused with its findings when it does not validate.
-    func release(_ version: String) throws -> LoadedRelease {
+    public func release(_ version: String) throws -> LoadedRelease {
         let tags = try ReleaseTags(repository: repository, prefix: try tagPrefix(in: repository))
         guard let wanted = SemanticVersion(version) ?? SemanticVersion(version, prefix: tags.prefix) else {
-            throw usageError("'\(version)' is not a semantic version like 1.2.0")
+            throw WorkflowError.usage("'\(version)' is not a semantic version like 1.2.0")
         }
         guard let release = tags.releases.first(where: { $0.tag.name == tags.prefix + wanted.description }) else {
-            throw usageError("no release tag \(tags.prefix + wanted.description)" + Self.known(tags))
+            throw WorkflowError.usage("no release tag \(tags.prefix + wanted.description)" + Self.known(tags))
         }
         let revision = try LoadedRevision(.commit(release.commit.description), in: repository, cached: true)
         let (all, readSets) = try revision.validated()
-        let findings = all.filter { $0.severity == .error }
-        if !findings.isEmpty { writeError("kvctl: error: refusing to publish \(release.tag.name): its content does not validate") }
-        try report(findings)
+        try InvalidContent.check(all, headline: "refusing to publish \(release.tag.name): its content does not validate")
         return LoadedRelease(release: release, revision: revision, readSets: readSets, publisher: publisher())
     }
 
     /// The release tag `pin` names now: its version's tag, or the highest release its track matches
     /// (releases are the annotated tags `kvctl versions` lists).
-    func pinnedTag(_ pin: EnvironmentPin, of environment: String) throws -> String {
+    public func pinnedTag(_ pin: EnvironmentPin, of environment: String) throws -> String {
         let tags = try ReleaseTags(repository: repository, prefix: try tagPrefix(in: repository))
         switch pin {
         case .version(let version):
             guard let wanted = SemanticVersion(version) ?? SemanticVersion(version, prefix: tags.prefix),
                   let release = tags.releases.last(where: { $0.version == wanted }) else {
-                throw usageError("environment '\(environment)' pins version \(version), which is no release tag"
+                throw WorkflowError.usage("environment '\(environment)' pins version \(version), which is no release tag"
                     + Self.known(tags))
             }
             return release.tag.name
         case .track(let track):
             guard let release = tags.releases.last(where: { track.matches($0.version) }) else {
-                throw usageError("no release matches environment '\(environment)''s track \(track)" + Self.known(tags))
+                throw WorkflowError.usage("no release matches environment '\(environment)''s track \(track)" + Self.known(tags))
             }
             return release.tag.name
         }
@@ -76,16 +74,16 @@ struct ReleaseSource {
 }
 
 /// A validated release, ready to become a publish request.
-struct LoadedRelease {
-    let release: ReleaseTags.Release
-    let revision: LoadedRevision
-    let readSets: [TemplateReadSet]
-    let publisher: String
+public struct LoadedRelease {
+    public let release: ReleaseTags.Release
+    public let revision: LoadedRevision
+    public let readSets: [TemplateReadSet]
+    public let publisher: String
 
-    var tag: String { release.tag.name }
-    var settings: PublishSettings { PublishSettings(revision.config) }
+    public var tag: String { release.tag.name }
+    public var settings: PublishSettings { PublishSettings(revision.config) }
 
-    func request(name: String, kind: PublicationKind) -> PublishRequest {
+    public func request(name: String, kind: PublicationKind) -> PublishRequest {
         PublishRequest(name: name, version: release.version, tag: tag, commit: release.commit.description, publisher: publisher,
                        date: Date(), tree: revision.loaded.tree, sentinels: revision.config.sentinels, readSets: readSets, kind: kind)
     }

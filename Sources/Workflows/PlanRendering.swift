@@ -3,13 +3,19 @@ import KVCore
 import Publishing
 
 /// A publish plan for people (a diff-like list, coloured on a terminal) and for machines (JSON).
-struct PlanRendering {
-    let plan: PublishPlan
-    let colored: Bool
+public struct PlanRendering: Sendable {
+    public let plan: PublishPlan
+    public let colored: Bool
     /// `--allow-deletes`, which the delete guard's verdict in the plan takes into account.
-    var allowedDeletes: Int?
+    public var allowedDeletes: Int?
 
-    func text() -> String {
+    public init(plan: PublishPlan, colored: Bool, allowedDeletes: Int?) {
+        self.plan = plan
+        self.colored = colored
+        self.allowedDeletes = allowedDeletes
+    }
+
+    public func text() -> String {
         let request = plan.request, tag = request.publication.tag
         var text = plan.live.map { "live: \($0.tag) (commit \($0.commit.prefix(7))), published \($0.published) by \($0.publisher)\n" }
             ?? "live: nothing published yet as '\(request.name)'\n"
@@ -48,7 +54,7 @@ struct PlanRendering {
     }
 
     /// Why the plan's deletions need `--allow-deletes`: the count and the limit, and with `sample` some of the keys.
-    func deleteGuardProblem(allowing allowed: Int?, sample: Bool = true) -> String {
+    public func deleteGuardProblem(allowing allowed: Int?, sample: Bool = true) -> String {
         let deletes = plan.changes.filter { $0.action == .delete }.map(\.key)
         var text = "it would delete \(TreeDiff.count(deletes.count, "key")); the delete guard allows \(plan.deleteLimit) "
             + "(of the \(TreeDiff.count(plan.ownedCount, "key")) '\(plan.request.name)' owns; delete-guard in kvctl.yaml)"
@@ -88,9 +94,9 @@ struct PlanRendering {
         colored && !text.isEmpty ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 
-    struct Value: Encodable {
-        let size: Int
-        let sha256: String
+    public struct Value: Encodable, Sendable {
+        public let size: Int
+        public let sha256: String
 
         init(_ bytes: [UInt8]) {
             size = bytes.count
@@ -98,55 +104,55 @@ struct PlanRendering {
         }
     }
 
-    struct Change: Encodable {
-        let key: String
-        let action: String
-        let from: Value?
-        let to: Value?
-        let sentinel: Bool
-        let pruned: Bool
+    public struct Change: Encodable, Sendable {
+        public let key: String
+        public let action: String
+        public let from: Value?
+        public let to: Value?
+        public let sentinel: Bool
+        public let pruned: Bool
     }
 
-    struct Keys: Encodable {
-        let create: [String]
-        let update: [String]
-        let delete: [String]
+    public struct Keys: Encodable, Sendable {
+        public let create: [String]
+        public let update: [String]
+        public let delete: [String]
     }
 
-    struct Spanning: Encodable {
-        let template: String
-        let transactions: [Int]
-        let reason: String
+    public struct Spanning: Encodable, Sendable {
+        public let template: String
+        public let transactions: [Int]
+        public let reason: String
     }
 
-    struct Report: Encodable {
-        let name: String
-        let version: String
-        let tag: String
-        let commit: String
-        let live: Publication?
-        let create: Int
-        let update: Int
-        let delete: Int
-        let unchanged: Int
-        let transactions: Int
-        let operations: Int
-        let changes: [Change]
+    public struct Report: Encodable, Sendable {
+        public let name: String
+        public let version: String
+        public let tag: String
+        public let commit: String
+        public let live: Publication?
+        public let create: Int
+        public let update: Int
+        public let delete: Int
+        public let unchanged: Int
+        public let transactions: Int
+        public let operations: Int
+        public let changes: [Change]
         /// The keys of each kind, in key order.
-        let keys: Keys
-        let spanning: [Spanning]
+        public let keys: Keys
+        public let spanning: [Spanning]
         /// Nil with `delete-guard: off`.
-        let deleteLimit: Int?
-        let refusals: [String]
-        let drift: [String]
-        let applied: Bool
+        public let deleteLimit: Int?
+        public let refusals: [String]
+        public let drift: [String]
+        public let applied: Bool
     }
 
     private func keys(_ action: PublishPlan.Action) -> [String] {
         plan.changes.filter { $0.action == action }.map(\.key)
     }
 
-    func report(applied: Bool) -> Report {
+    public func report(applied: Bool) -> Report {
         let publication = plan.request.publication
         return Report(name: plan.request.name, version: publication.version, tag: publication.tag, commit: publication.commit,
                       live: plan.live, create: plan.count(.create), update: plan.count(.update), delete: plan.count(.delete),
@@ -159,23 +165,5 @@ struct PlanRendering {
                       spanning: plan.spanning.map { Spanning(template: $0.template, transactions: $0.transactions, reason: $0.reason) },
                       deleteLimit: plan.deleteLimit == Int.max ? nil : plan.deleteLimit,
                       refusals: plan.refusals.map(\.description), drift: plan.drift.map(\.key), applied: applied)
-    }
-}
-
-/// Apply progress on stderr: one rewritten line on a terminal (transactions done of total, keys per
-/// second), plain lines at every tenth of the way in a pipe. A single transaction shows nothing.
-struct ProgressDisplay {
-    let terminal: Bool
-
-    func show(_ progress: ApplyProgress) {
-        let total = progress.totalTransactions
-        guard total > 1 else { return }
-        let rate = Int(progress.operationsPerSecond.rounded())
-        let line = "applied \(progress.transactions)/\(total) transactions, \(progress.operations)/\(progress.totalOperations) operations, \(rate) keys/s"
-        if terminal {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)\(progress.transactions == total ? "\n" : "")".utf8))
-        } else if progress.transactions == total || progress.transactions % max(1, total / 10) == 0 {
-            writeError("kvctl: " + line)
-        }
     }
 }

@@ -1,0 +1,74 @@
+import KVCore
+import Publishing
+
+/// The targets of the commands that make a release live: each reads the store's records and says what
+/// to write, so `ApplyWorkflow` can choose it again under the lock.
+extension ApplyTarget {
+    /// `publish VERSION`: the release as tagged.
+    public static func publish(_ release: LoadedRelease, name: String) -> ApplyTarget {
+        ApplyTarget(request: release.request(name: name, kind: .publish), settings: release.settings)
+    }
+
+    /// `publish --resume`: the journal's version replanned against the live state, so only what the
+    /// interrupted publish did not write is written.
+    public static func resume(from source: ReleaseSource, name: String, in targetName: String,
+                              reader: LiveStateReader) async throws -> ApplyTarget {
+        guard let journal = try await reader.readRecords().unfinished?.journal else {
+            throw WorkflowError("nothing to resume: '\(name)' has no incomplete publish in \(targetName)")
+        }
+        let release = try source.release(journal.to.tag)
+        return ApplyTarget(request: release.request(name: name, kind: .publish).publishing(as: journal.to),
+                           settings: release.settings,
+                           announcement: "kvctl: resuming the \(journal.summary) as '\(name)' in \(targetName)",
+                           finishing: true)
+    }
+
+    /// `rollback [VERSION]`: VERSION, else the version an interrupted publish was replacing, else the
+    /// one published before the current one.
+    public static func rollback(to version: String?, from source: ReleaseSource, name: String, in targetName: String,
+                                reader: LiveStateReader) async throws -> ApplyTarget {
+        let live = try await reader.readRecords()
+        let release = try source.release(try version ?? previous(live, name: name, in: targetName))
+        return ApplyTarget(request: release.request(name: name, kind: .rollback), settings: release.settings,
+            announcement: "kvctl: rolling back '\(name)' \(live.own.map { "from \($0.record.current.tag) " } ?? "")to \(release.tag) in \(targetName)",
+            finishing: true)
+    }
+
+    private static func previous(_ live: LiveState, name: String, in targetName: String) throws -> String {
+        if let journal = live.unfinished?.journal {
+            guard let from = journal.from else {
+                throw WorkflowError("the \(journal.summary) was the first publish of '\(name)', so there is nothing to return to; "
+                    + "kvctl publish --resume finishes it")
+            }
+            return from.tag
+        }
+        guard let record = live.own?.record else { throw WorkflowError("'\(name)' has published nothing to \(targetName)") }
+        guard let previous = record.history.first else {
+            throw WorkflowError("\(record.current.tag) is the only version '\(name)' has published; name the VERSION to roll back to")
+        }
+        return previous.tag
+    }
+
+    /// `sync --env`: whatever makes the environment run its pinned `release`: resume an interrupted
+    /// publish of it, roll back when it is older than the live release (or is the release the
+    /// interrupted publish was replacing), else publish it (a no-op when it is live already).
+    public static func sync(to release: LoadedRelease, pin: EnvironmentPin, environment env: String, name: String,
+                            in targetName: String, reader: LiveStateReader) async throws -> ApplyTarget {
+        let live = try await reader.readRecords()
+        if let journal = live.unfinished?.journal, journal.to.tag == release.tag {
+            return ApplyTarget(request: release.request(name: name, kind: .publish).publishing(as: journal.to),
+                               settings: release.settings,
+                               announcement: "kvctl: \(env) pins \(release.tag): resuming the \(journal.summary) in \(targetName)",
+                               finishing: true)
+        }
+        let current = live.own?.record.current
+        // Pinning the release an interrupted publish was replacing undoes it, as rollback does.
+        let older = current.flatMap { SemanticVersion($0.version) }.map { release.release.version < $0 } ?? false
+            || (live.unfinished?.journal.from?.tag == release.tag)
+        let action = older ? "rolling back from \(current?.tag ?? "") to" : current?.tag == release.tag ? "checking" : "publishing"
+        return ApplyTarget(request: release.request(name: name, kind: older ? .rollback : .publish),
+                           settings: release.settings,
+                           announcement: "kvctl: \(env) pins \(release.tag) (\(pin)): \(action) \(release.tag) as '\(name)' in \(targetName)",
+                           finishing: older)
+    }
+}

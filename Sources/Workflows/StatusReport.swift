@@ -1,0 +1,63 @@
+import KVCore
+import Publishing
+
+/// What `kvctl status` shows of one store (and what the agent serves at /v1/status): the live release,
+/// its history, unfinished work, the lock and drift, and with an environment the pinned release.
+public struct StatusReport: Encodable, Sendable {
+    public let name: String
+    public let store: String
+    /// The environment's name, with --env or --all.
+    public let environment: String?
+    /// The release tag the environment's pin names now; nil without a pin.
+    public let pinned: String?
+    public let live: Publication?
+    public let history: [Publication]
+    public let unfinished: PublishJournal?
+    /// Who holds the publish lock now; nil when it is free.
+    public let lock: LockHolder?
+    /// The unfinished publish is a running one: its lock holder is alive.
+    public let running: Bool
+    public let drift: [Drift]
+
+    /// Reads one store's records, lock and drift.
+    public static func read(_ store: any KVStore, name: String, settings: PublishSettings, environment: String?,
+                            pinned: String?) async throws -> StatusReport {
+        try await refusing {
+            let live = try await LiveStateReader(store: store, layout: settings.layout, name: name).read(keys: [], prune: settings.prune)
+            let lock = try await (store as? any LockingStore)?.holder(of: settings.layout.lock(of: name))
+            return StatusReport(name: name, store: store.description, environment: environment, pinned: pinned,
+                                live: live.own?.record.current, history: live.own?.record.history ?? [],
+                                unfinished: live.unfinished?.journal, lock: lock,
+                                running: live.unfinished != nil && lock?.isAlive == true,
+                                drift: DriftDetector(prune: settings.prune).drift(in: live))
+        }
+    }
+
+    /// Drift, an unfinished publish, or a live release other than the pinned one: what `status` exits 3 for.
+    public var differs: Bool {
+        !drift.isEmpty || unfinished != nil || (pinned != nil && pinned != live?.tag)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, store, environment, pinned, live, history, unfinished, lock, running, drift
+    }
+
+    private struct DriftKey: Encodable {
+        let key: String
+        let kind: String
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(store, forKey: .store)
+        try container.encode(environment, forKey: .environment)
+        try container.encode(pinned, forKey: .pinned)
+        try container.encode(live, forKey: .live)
+        try container.encode(history, forKey: .history)
+        try container.encode(unfinished, forKey: .unfinished)
+        try container.encode(lock, forKey: .lock)
+        try container.encode(running, forKey: .running)
+        try container.encode(drift.map { DriftKey(key: $0.key, kind: $0.kind.rawValue) }, forKey: .drift)
+    }
+}
