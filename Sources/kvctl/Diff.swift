@@ -124,9 +124,9 @@ struct Diff: ParsableCommand {
 }
 
 /// Loads a revision; an unknown one is a usage error naming the tags closest to what was typed.
-func loadRevision(_ revision: Revision, in repository: Repository) throws -> LoadedRevision {
+func loadRevision(_ revision: Revision, in repository: Repository, cached: Bool = false) throws -> LoadedRevision {
     do {
-        return try LoadedRevision(revision, in: repository)
+        return try LoadedRevision(revision, in: repository, cached: cached)
     } catch let error as GitError where error.isNotFound {
         guard case .commit(let spec) = revision else { throw error }
         let near = Suggestions.nearest(spec, among: try repository.tags().map(\.name))
@@ -153,8 +153,10 @@ struct RevisionPair: ParsableArguments {
 
     var toName: String { to ?? source.at ?? (source.staged ? "staged" : "worktree") }
 
-    func load() throws -> (old: LoadedRevision, new: LoadedRevision) {
+    /// `cached` lets the newer revision's validation reuse earlier results, as `validate` does.
+    func load(cached: Bool = false) throws -> (old: LoadedRevision, new: LoadedRevision) {
         let repository = try Repository(discovering: source.directory)
-        return (try loadRevision(.commit(from), in: repository), try loadRevision(to.map(Revision.commit) ?? source.revision, in: repository))
+        return (try loadRevision(.commit(from), in: repository),
+                try loadRevision(to.map(Revision.commit) ?? source.revision, in: repository, cached: cached))
     }
 }

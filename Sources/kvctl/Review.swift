@@ -35,12 +35,10 @@ struct Review: AsyncParsableCommand {
     var datacenter: String?
 
     func run() async throws {
-        let (old, new) = try revisions.load()
+        let (old, new) = try revisions.load(cached: true)
         let comparison = VersionComparison(old: (old.loaded.tree, old.config), new: (new.loaded.tree, new.config))
         let findings = try new.validationFindings()
-        // The older version's secret findings hide a value that only it holds (a removed secret).
-        let oldFindings = (try? old.validationFindings()) ?? []
-        var report = ReviewReport(comparison: comparison, from: revisions.from, to: revisions.toName, findings: findings, oldFindings: oldFindings)
+        var report = ReviewReport(comparison: comparison, from: revisions.from, to: revisions.toName, findings: findings)
         if let env {
             var options = StoreOptions()
             options.env = env

@@ -36,29 +36,27 @@ public struct VersionComparison: Sendable {
     public let old: VersionRenderer
     public let new: VersionRenderer
     public let diff: TreeDiff
+    /// Templates of either version, each with its parse in the newer one (the older for a removed template).
+    private let templates: [(key: String, renderer: VersionRenderer, parsed: ParsedTemplate?)]
 
     public init(old: (tree: KVTree, config: KVConfig), new: (tree: KVTree, config: KVConfig), inputs: RenderInputs = .standIns) {
-        self.old = VersionRenderer(tree: old.tree, config: old.config, inputs: inputs)
-        self.new = VersionRenderer(tree: new.tree, config: new.config, inputs: inputs)
+        let older = VersionRenderer(tree: old.tree, config: old.config, inputs: inputs)
+        let newer = VersionRenderer(tree: new.tree, config: new.config, inputs: inputs)
+        self.old = older
+        self.new = newer
         diff = TreeDiff(from: old.tree, to: new.tree)
+        var seen: Set<String> = []
+        var list: [(String, VersionRenderer, ParsedTemplate?)] = []
+        for (renderer, keys) in [(newer, newer.templateKeys), (older, older.templateKeys)] {
+            for key in keys where seen.insert(key).inserted { list.append((key, renderer, try? renderer.parse(key))) }
+        }
+        templates = list
     }
 
     /// Changed keys with how each changed, in byte order.
     public var changes: [(key: String, change: String)] {
         (diff.added.map { ($0.key, "added") } + diff.changed.map { ($0.new.key, "changed") } + diff.removed.map { ($0.key, "removed") })
             .sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-    }
-
-    /// Templates of either version, each with its parse in the newer one (the older for a removed template).
-    private func templates() -> [(key: String, renderer: VersionRenderer, parsed: ParsedTemplate?)] {
-        var seen: Set<String> = []
-        var result: [(String, VersionRenderer, ParsedTemplate?)] = []
-        for (renderer, keys) in [(new, new.templateKeys), (old, old.templateKeys)] {
-            for key in keys where seen.insert(key).inserted {
-                result.append((key, renderer, try? renderer.parse(key)))
-            }
-        }
-        return result
     }
 
     /// How `reference` reads `key`, nil when it does not: exact keys, and prefixes as Consul lists
@@ -79,7 +77,7 @@ public struct VersionComparison: Sendable {
         let changed = changes.map(\.key)
         let changedSet = Set(changed)
         var result: [RenderedChange] = []
-        for (key, renderer, parsed) in templates() {
+        for (key, renderer, parsed) in templates {
             var causes: [String] = changedSet.contains(key) ? ["its own text"] : []
             let references = parsed?.keyReferences ?? []
             for changedKey in changed where changedKey != key && references.contains(where: { Self.reads($0, changedKey) != nil }) {
@@ -108,7 +106,6 @@ public struct VersionComparison: Sendable {
 
     /// For each changed key, who consumes it in the newer version (the older one for what it removed).
     public func impact() -> [KeyImpact] {
-        let templates = templates()
         let references = templates.map { ($0.key, $0.renderer, $0.parsed?.keyReferences ?? []) }
         let datasourceKeys = Set(changes.map(\.key).filter { key in
             [new.tree[key], old.tree[key]].contains { $0.map { Classification($0, config: new.config).kind == .grafanaDatasources } ?? false }
@@ -140,7 +137,7 @@ public struct VersionComparison: Sendable {
 
     /// Templates reading keys computed at render time, which the impact cannot see through.
     public var uncheckedTemplates: [Consumer] {
-        templates().flatMap { key, renderer, parsed in
+        templates.flatMap { key, renderer, parsed in
             (parsed?.keyReferences ?? []).filter { $0.key == nil }.map {
                 Consumer(kind: "template", name: key, location: "\(renderer.tree[key]?.origin.file ?? key):\($0.position.line)",
                          how: "\($0.function) of a key computed at render time")

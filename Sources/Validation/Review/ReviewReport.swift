@@ -27,11 +27,14 @@ public struct ReviewReport: Sendable, Encodable {
     public var errors: Int { findings.filter { $0.severity == .error }.count }
     public var warnings: Int { findings.count - errors }
 
-    /// Keys whose values a secret finding points at (in either version) are never shown.
-    public init(comparison: VersionComparison, from: String, to: String, findings: [Diagnostic], oldFindings: [Diagnostic] = []) {
+    /// Keys whose values a secret finding points at (in either version) are never shown. The older
+    /// version's changed and removed values are checked here, alone: only their secret findings count.
+    public init(comparison: VersionComparison, from: String, to: String, findings: [Diagnostic]) {
         self.from = from
         self.to = to
         self.findings = findings
+        let previous = KVTree(comparison.diff.changed.map(\.old) + comparison.diff.removed)
+        let oldFindings = previous.count == 0 ? [] : Validation.run(VersionUnderTest(tree: previous, config: comparison.old.config))
         let secretPlaces = Set((findings + oldFindings).filter { $0.rule.hasPrefix("secret-") }.map { "\($0.location.file):\($0.location.line)" })
         let secretFiles = Set((findings + oldFindings).filter { $0.rule.hasPrefix("secret-") }.map(\.location.file))
         func isSecret(_ entry: KVEntry?) -> Bool {
