@@ -62,11 +62,10 @@ struct Render: AsyncParsableCommand {
         var inputs = RenderInputs(externalValues: [:], environment: Self.pairs(environment))
         if let env {
             // Only the first datacenter is read unless one is named: rendering needs one store.
-            var options = StoreOptions()
-            options.env = env
-            options.datacenter = try datacenter ?? options.environment(in: revision.config)?.datacenters.first
+            var selection = StoreSelection(env: env)
+            selection.datacenter = try datacenter ?? selection.environment(in: revision.config)?.datacenters.first
             let root = URL(fileURLWithPath: try repositoryRoot())
-            try await options.withStore(config: revision.config, repositoryRoot: root) { store, name in
+            try await selection.withStore(config: revision.config, repositoryRoot: root, stopped: { writeError($0) }) { store, name in
                 writeError("kvctl: reading external-keys from \(name)")
                 inputs.externalValues = try await ExternalValues.read(from: store, globs: revision.config.externalKeys)
             }

@@ -40,12 +40,12 @@ struct Review: AsyncParsableCommand {
         let findings = try new.validationFindings()
         var report = ReviewReport(comparison: comparison, from: revisions.from, to: revisions.toName, findings: findings)
         if let env {
-            var options = StoreOptions()
-            options.env = env
-            options.datacenter = try datacenter ?? options.environment(in: new.config)?.datacenters.first
+            // One store is read: the named datacenter, else the environment's first.
+            var selection = StoreSelection(env: env)
+            selection.datacenter = try datacenter ?? selection.environment(in: new.config)?.datacenters.first
             let root = URL(fileURLWithPath: try ReleaseSource(directory: revisions.source.directory).root.path)
             let name = try repositoryName(config: new.config, root: root)
-            try await options.withStore(config: new.config, repositoryRoot: root) { store, storeName in
+            try await selection.withStore(config: new.config, repositoryRoot: root, stopped: { writeError($0) }) { store, storeName in
                 report.plan = try await ReviewPlan.text(store: store, tree: new.loaded.tree, config: new.config, name: name, label: revisions.toName)
                 report.planTarget = "\(env) (\(storeName))"
             }
