@@ -5,7 +5,7 @@ import Validation
 
 struct Impact: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Who consumes each key that changes between two revisions.",
+        abstract: "Who consumes each key changed between two revisions.",
         discussion: """
             For each added, changed or removed key: the templates that read it (by exact key, or by an ls/tree \
             prefix as Consul lists it, with file:line), the dashboards whose datasource provisioning it is, and the \

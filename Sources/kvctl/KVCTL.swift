@@ -19,7 +19,7 @@ struct KVCTL: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            List.self, Get.self, Render.self, Export.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self, Impact.self, Review.self, Publish.self,
+            List.self, Get.self, Export.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self, Render.self, Impact.self, Review.self, Publish.self,
             Rollback.self, Sync.self, Status.self,
         ]
     )

@@ -7,7 +7,7 @@ import Workflows
 
 struct Render: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Render a consul-template template offline, as consul-template would.",
+        abstract: "Render a template offline, as consul-template would.",
         discussion: """
             Prints the exact bytes consul-template would write for the template stored at KEY: key, keyOrDefault, \
             ls and tree read the revision's own values; keys listed under 'external-keys' come from --set KEY=VALUE, \

@@ -6,7 +6,7 @@ import Workflows
 
 struct Review: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "One report for a pull request: findings, key diff, rendered diffs, impact, and the plan.",
+        abstract: "One pull-request report of a change.",
         discussion: """
             Validates the newer revision and compares it with the older one. --output markdown prints GitHub-flavoured \
             Markdown: long sections folded in <details>, the whole under 65,536 characters (GitHub's comment limit) \
