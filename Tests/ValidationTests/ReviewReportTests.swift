@@ -52,4 +52,19 @@ import TestSupport
         let findings = (1...30).map { Self.finding(.warning, $0) }
         #expect(Self.report(findings: findings).markdown().contains("<details><summary>30 findings</summary>"))
     }
+
+    /// A key computed with printf is followed through its format as a glob; other computed keys are listed as not followed.
+    @Test func impactFollowsPrintfKeys() {
+        let template = Self.entry("t/web.ctmpl", "{{ key (printf \"svc/%s/port\" \"a\") }} {{ key (env \"K\") }}", file: "kv/web.ctmpl")
+        let old = KVTree([template, Self.entry("svc/a/port", "1"), Self.entry("other", "1")])
+        let new = KVTree([template, Self.entry("svc/a/port", "2"), Self.entry("other", "2")])
+        let comparison = VersionComparison(old: (old, KVConfig()), new: (new, KVConfig()))
+        let impact = comparison.impact()
+        #expect(impact.map(\.key) == ["other", "svc/a/port"])
+        #expect(impact[0].consumers.isEmpty)
+        #expect(impact[1].consumers == [Consumer(kind: "template", name: "t/web.ctmpl", location: "kv/web.ctmpl:1",
+                                                  how: "key of a computed key like \"svc/*/port\"")])
+        #expect(comparison.uncheckedTemplates.map(\.how) == ["key of a key computed at render time"])
+        #expect(comparison.renderedChanges(oldLabel: "A", newLabel: "B").map(\.key) == ["t/web.ctmpl"])
+    }
 }

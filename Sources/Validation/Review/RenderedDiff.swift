@@ -62,6 +62,9 @@ public struct VersionComparison: Sendable {
     /// How `reference` reads `key`, nil when it does not: exact keys, and prefixes as Consul lists
     /// them (a plain string prefix; `ls` only one level below it).
     static func reads(_ reference: KeyReference, _ key: String) -> String? {
+        if reference.key == nil, let pattern = reference.pattern, KeyGlob(pattern).matches(key) {
+            return "\(reference.function) of a computed key like \"\(pattern)\""
+        }
         guard let read = reference.key, reference.datacenter == nil else { return nil }
         guard reference.isPrefix else { return read == key ? reference.function : nil }
         guard key.hasPrefix(read) else { return nil }
@@ -83,7 +86,7 @@ public struct VersionComparison: Sendable {
             for changedKey in changed where changedKey != key && references.contains(where: { Self.reads($0, changedKey) != nil }) {
                 causes.append(changedKey)
             }
-            let computed = references.contains { $0.key == nil }
+            let computed = references.contains { $0.key == nil && $0.pattern == nil }
             guard !causes.isEmpty || computed else { continue }
             let before = side(old, key), after = side(new, key)
             guard before != after else { continue }
@@ -138,7 +141,7 @@ public struct VersionComparison: Sendable {
     /// Templates reading keys computed at render time, which the impact cannot see through.
     public var uncheckedTemplates: [Consumer] {
         templates.flatMap { key, renderer, parsed in
-            (parsed?.keyReferences ?? []).filter { $0.key == nil }.map {
+            (parsed?.keyReferences ?? []).filter { $0.key == nil && $0.pattern == nil }.map {
                 Consumer(kind: "template", name: key, location: "\(renderer.tree[key]?.origin.file ?? key):\($0.position.line)",
                          how: "\($0.function) of a key computed at render time")
             }
