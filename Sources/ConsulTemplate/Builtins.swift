@@ -128,18 +128,29 @@ extension Execution {
                 throw fail("wrong type for value; expected int; got \(args[0].typeName)", at: position)
             }
             guard spaces >= 0 else { throw fail("error calling indent: indent value must be a positive integer", at: position) }
-            return .string(StringFunctions.indent(try string(1), spaces: spaces))
+            let text = try string(1)
+            let lines = text.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            // A value this large could never be written: refuse it before building it.
+            let (prefixes, overflow) = spaces.multipliedReportingOverflow(by: lines)
+            try fitsOutput(overflow ? Int.max : prefixes &+ text.utf8.count, at: position)
+            return .string(StringFunctions.indent(text, spaces: spaces))
         case "replaceAll":
-            return .string(StringFunctions.replaceAll(try string(2), try string(0), try string(1)))
+            let (old, new, text) = (try string(0), try string(1), try string(2))
+            let occurrences = old.isEmpty ? text.unicodeScalars.count + 1 : text.components(separatedByBytes: old).count - 1
+            let (added, overflow) = occurrences.multipliedReportingOverflow(by: new.utf8.count)
+            try fitsOutput(overflow ? Int.max : added &+ text.utf8.count, at: position)
+            return .string(StringFunctions.replaceAll(text, old, new))
         case "regexReplaceAll", "regexMatch":
             do {
                 let regex = try GoRegex(try string(0))
                 if name == "regexMatch" { return .bool(try regex.matches(try string(1))) }
-                return .string(try regex.replaceAll(in: try string(2), with: try string(1)))
+                return .string(try regex.replaceAll(in: try string(2), with: try string(1), limit: options.maximumOutputBytes))
             } catch GoRegex.Failure.syntax(let message) {
                 throw fail("error calling \(name): \(message)", at: position)
             } catch GoRegex.Failure.budget {
                 throw fail("render budget exceeded: \(name) needs more than about \(GoRegex.progressReports * 10_000) backtracking steps (kvctl limit)", at: position)
+            } catch GoRegex.Failure.tooLarge {
+                throw outputTooLarge(at: position)
             } catch {
                 throw error as! TemplateRenderError
             }
@@ -235,6 +246,16 @@ extension Execution {
         default:
             return placeholder(for: name)
         }
+    }
+
+    /// A value larger than the output budget could never be written; string functions check
+    /// before building one, so a template cannot ask for gigabytes in a single call.
+    func fitsOutput(_ bytes: Int, at position: TextPosition) throws(TemplateRenderError) {
+        guard bytes <= options.maximumOutputBytes else { throw outputTooLarge(at: position) }
+    }
+
+    func outputTooLarge(at position: TextPosition) -> TemplateRenderError {
+        fail("render budget exceeded: output larger than \(options.maximumOutputBytes) bytes (kvctl limit)", at: position)
     }
 
     /// fmt.Sprint (spaces between operands when neither is a string) or fmt.Sprintln (always, and a newline).

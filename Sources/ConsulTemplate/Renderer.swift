@@ -94,9 +94,7 @@ struct Execution<Lookup: KeyLookup> {
 
     mutating func write(_ text: String, from position: TextPosition, verbatim: Bool) throws(TemplateRenderError) {
         guard !text.isEmpty else { return }
-        guard output.count + text.utf8.count <= options.maximumOutputBytes else {
-            throw fail("render budget exceeded: output larger than \(options.maximumOutputBytes) bytes (kvctl limit)", at: position)
-        }
+        guard output.count + text.utf8.count <= options.maximumOutputBytes else { throw outputTooLarge(at: position) }
         segments.append(SourceMap.Segment(outputStart: output.count, templateOffset: position.offset, verbatim: verbatim))
         output.append(contentsOf: text.utf8)
     }

@@ -130,6 +130,8 @@ struct GoRegex {
     enum Failure: Error {
         case syntax(String)
         case budget
+        /// The replacement grew past the caller's limit.
+        case tooLarge
     }
 
     let expression: NSRegularExpression
@@ -137,7 +139,8 @@ struct GoRegex {
 
     init(_ pattern: String) throws(Failure) {
         // RE2 spells a named group `(?P<name>...)`; ICU knows only `(?<name>...)`.
-        let translated = pattern.replacingOccurrences(of: "(?P<", with: "(?<")
+        // ICU refuses an empty pattern, which RE2 takes as matching the empty string everywhere.
+        let translated = pattern.isEmpty ? "(?:)" : pattern.replacingOccurrences(of: "(?P<", with: "(?<")
         do {
             expression = try NSRegularExpression(pattern: translated)
         } catch {
@@ -197,7 +200,7 @@ struct GoRegex {
     /// Regexp.ReplaceAllString: `$1`, `${1}`, `$name`, `${name}` expand (a name is the longest run
     /// of letters, digits and `_`, so `$1x` is the group named `1x`, empty); `$$` is `$`. An empty
     /// match right after the previous match is not replaced (regexp.go, replaceAll).
-    func replaceAll(in text: String, with template: String) throws(Failure) -> String {
+    func replaceAll(in text: String, with template: String, limit: Int) throws(Failure) -> String {
         let source = text as NSString
         var out = ""
         var last = 0
@@ -212,6 +215,7 @@ struct GoRegex {
             }
             last = range.location + range.length
             lastMatchEnd = last
+            if out.utf8.count > limit { throw .tooLarge }
         }
         return out + source.substring(from: last)
     }

@@ -100,6 +100,7 @@ let fidelityCases: [RenderCase] = [
                source: "{{ regexReplaceAll `(?P<first>\\w+) (?P<last>\\w+)` \"$last, $first\" \"Ada Lovelace\" }}", output: "Lovelace, Ada"),
     RenderCase(name: "regexReplaceAll empty matches", source: #"{{ regexReplaceAll "x*" "-" "abc" }} {{ regexReplaceAll "a*" "-" "baaac" }}"#,
                output: "-a-b-c- -b-c-"),
+    RenderCase(name: "regexReplaceAll with an empty pattern", source: #"{{ regexReplaceAll "" "." "ab" }}"#, output: ".a.b."),
     RenderCase(name: "regexReplaceAll piped", source: #"{{ "v1.2.3" | regexReplaceAll "^v" "" }}"#, output: "1.2.3"),
     RenderCase(name: "regexMatch", source: "{{ regexMatch `^[a-z]+\\d$` \"abc1\" }} {{ regexMatch `^\\d` \"abc\" }}", output: "true false"),
     // toLower/toUpper are strings.ToLower/ToUpper: the simple per-rune mapping (ß has no single upper rune).
@@ -241,6 +242,18 @@ struct TemplateFidelityTests {
         let template = try TemplateParser(name: "t").parse("{{ regexMatch `(a+)+$` \"\(text)\" }}")
         let error = try #require(throws: TemplateRenderError.self) { try template.render(using: fidelityKV) }
         #expect(error.message.contains("render budget exceeded"))
+    }
+
+    /// String functions refuse a result the output budget could never hold before building it.
+    @Test(arguments: [
+        #"{{ indent 1000000000 "a\nb\nc" }}"#,
+        #"{{ $s := "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }}{{ $t := replaceAll "" $s $s }}{{ $u := replaceAll "" $t $t }}{{ replaceAll "" $u $u }}"#,
+        #"{{ $s := printf "%01000000d" 0 }}{{ regexReplaceAll "" $s $s }}"#,
+    ])
+    func hugeResultsAreRefused(_ source: String) throws {
+        let template = try TemplateParser(name: "t").parse(source)
+        let error = try #require(throws: TemplateRenderError.self) { try template.render(using: fidelityKV) }
+        #expect(error.message.hasPrefix("render budget exceeded: output larger than"))
     }
 
     /// env, mustEnv and envOrDefault read the caller's environment when it knows one
