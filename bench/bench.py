@@ -482,7 +482,98 @@ def bench_review(kvctl, runs):
     print("  targets: each <= 500 ms")
 
 
-BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish, "review": bench_review}
+class CountingProxy:
+    """Forwards HTTP/1.1 requests to `url`, counting them: what kvctl sends to one Consul."""
+
+    def __init__(self, url):
+        import http.server, threading
+        target = urllib.parse.urlparse(url)
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def forward(self):
+                proxy.count += 1
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                upstream = http.client.HTTPConnection(target.hostname, target.port)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                response = upstream.getresponse()
+                data = response.read()
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                upstream.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = forward
+
+            def log_message(self, *_):
+                pass
+
+        self.count = 0
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def bench_envs(kvctl, runs, double):
+    """`status --all` over 3 environments (separate doubles) of 10,000 keys each, and `sync` of one
+    that is in sync already."""
+    if not double or not Path(double).exists():
+        print("\nenvs: skipped (no consul-double executable)")
+        return
+    repo = WORK / "repo-envs"
+    if not (repo / ".git").exists():
+        shutil.copytree(synthetic_repo(), repo, symlinks=True)
+    names = ["e1", "e2", "e3"]
+    doubles = [Double(double) for _ in names]
+    proxies = [CountingProxy(d.url) for d in doubles]
+    try:
+        (repo / "kvctl.yaml").write_text("environments:\n" + "".join(
+            f"  {name}: {{address: '{proxy.url}', version: v1.0.0}}\n" for name, proxy in zip(names, proxies)))
+        git(repo, "add", "kvctl.yaml")
+        git(repo, "commit", "-qm", "pins")
+        for name in names:
+            subprocess.run([kvctl, "sync", "--env", name, "--yes", "-C", str(repo)], check=True, capture_output=True)
+        before = sum(p.count for p in proxies)
+        status_best, _, status_peak = measure([kvctl, "status", "--all", "-C", str(repo)], runs)
+        status_requests = (sum(p.count for p in proxies) - before) // (runs + 1)
+
+        index = consul_index(doubles[0].url)
+        before = proxies[0].count
+        sync_best, _, _ = measure([kvctl, "sync", "--env", "e1", "--yes", "-C", str(repo)], runs)
+        sync_requests = (proxies[0].count - before) // (runs + 1)
+        sync_writes = consul_index(doubles[0].url) - index
+    finally:
+        for proxy in proxies:
+            proxy.close()
+        for server in doubles:
+            server.__exit__()
+
+    print(f"\nenvs: 3 environments of 10,000 keys, one Consul double each — {os.cpu_count()} cores, best of {runs}; "
+          f"now / last run ({LAST.get('cores', '?')} cores, {LAST.get('date', 'none recorded')})")
+    print(f"  {'scenario':<40} {'requests':>13} {'writes':>9} {'best ms':>17}  target")
+    for label, slug, requests, writes, best, target in [
+            ("kvctl status --all (3 environments)", "status-all", status_requests, None, status_best, ""),
+            ("kvctl sync, already in sync", "sync-noop", sync_requests, sync_writes, sync_best, "0 writes, <= 2 requests")]:
+        cells = [now_last(requests, figure(f"envs/{slug}/requests", requests)),
+                 "-" if writes is None else now_last(writes, figure(f"envs/{slug}/writes", writes)),
+                 now_last(best, figure(f"envs/{slug}/best ms", round(best, 1)))]
+        print(f"  {label:<40} {cells[0]:>13} {cells[1]:>9} {cells[2]:>17}  {target}")
+    print(f"  status --all peak MB: {status_peak:.1f}")
+
+
+BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish, "envs": bench_envs, "review": bench_review}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
@@ -492,6 +583,6 @@ if __name__ == "__main__":
     parser.add_argument("benches", nargs="*", help=f"which to run (default: all of {', '.join(BENCHES)})")
     args = parser.parse_args()
     for name in args.benches or list(BENCHES):
-        extra = [args.double] if name == "publish" else []
+        extra = [args.double] if name in ("publish", "envs") else []
         BENCHES[name](str(Path(args.kvctl).resolve()), args.runs, *extra)
     save_run()

@@ -21,7 +21,7 @@ public struct ConsulEnvironment: Sendable, Hashable {
     /// The release the environment should run (`version:` or `track:`); nil when nothing is pinned.
     public var pin: EnvironmentPin?
     /// The environment a release must have reached first (`after:`), and for how long (`soak:`, in
-    /// seconds). Parsed and checked only: the gate is kvctl promote's (not built yet).
+    /// seconds): the gates `kvctl promote` checks.
     public var after: String?
     public var soak: Int?
 

@@ -39,10 +39,25 @@ public struct LiveStateReader: Sendable {
     public let layout: MetaLayout
     public let name: String
 
+    /// Records read already, which `readRecords` returns instead of reading again.
+    private let primed: LiveState?
+
     public init(store: any KVStore, layout: MetaLayout, name: String) {
         self.store = store
         self.layout = layout
         self.name = name
+        primed = nil
+    }
+
+    private init(_ reader: LiveStateReader, primed: LiveState) {
+        (store, layout, name) = (reader.store, reader.layout, reader.name)
+        self.primed = primed
+    }
+
+    /// This reader answering `readRecords` with `records`: one read serves both choosing what to
+    /// publish and planning it.
+    public func primed(with records: LiveState) -> LiveStateReader {
+        LiveStateReader(self, primed: records)
     }
 
     /// The live state with the entries of `keys`, of the keys this repository owns or an unfinished
@@ -64,6 +79,7 @@ public struct LiveStateReader: Sendable {
 
     /// The meta prefix alone, in one read: records, chunks and journal, with no key entries.
     public func readRecords() async throws -> LiveState {
+        if let primed { return primed }
         var own: LiveState.Own?, chunks: [String: StoredEntry] = [:], owners: [String: String] = [:]
         var journalEntry: StoredEntry?, mark: [String: UInt64] = [:]
         for (repository, meta) in try await metaEntries() {

@@ -65,9 +65,10 @@ public struct Publisher: Sendable {
         self.settings = settings
     }
 
-    public func plan(_ request: PublishRequest) async throws -> PublishPlan {
-        let live = try await LiveStateReader(store: store, layout: settings.layout, name: request.name)
-            .read(keys: request.keys.map(\.key), prune: settings.prune)
+    /// `records`: the meta prefix as just read (`LiveStateReader.readRecords`), so it is not read again.
+    public func plan(_ request: PublishRequest, records: LiveState? = nil) async throws -> PublishPlan {
+        let reader = LiveStateReader(store: store, layout: settings.layout, name: request.name)
+        let live = try await (records.map(reader.primed) ?? reader).read(keys: request.keys.map(\.key), prune: settings.prune)
         return try Planner(settings: settings).plan(request, live: live)
     }
 

@@ -16,6 +16,9 @@ public struct Publication: Codable, Sendable, Equatable {
     public var keys: Int
     /// Absent in format 1 records, which knew only publishes.
     public var kind: PublicationKind?
+    /// The command that made it, when not publish or rollback themselves: `sync`. Absent otherwise, so
+    /// records stay as they were, and readers that do not know it ignore it.
+    public var via: String?
 
     public init(version: String, tag: String, commit: String, published: String, publisher: String, keys: Int,
                 kind: PublicationKind = .publish) {

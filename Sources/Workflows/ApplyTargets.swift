@@ -66,7 +66,7 @@ extension ApplyTarget {
         let older = current.flatMap { SemanticVersion($0.version) }.map { release.release.version < $0 } ?? false
             || (live.unfinished?.journal.from?.tag == release.tag)
         let action = older ? "rolling back from \(current?.tag ?? "") to" : current?.tag == release.tag ? "checking" : "publishing"
-        return ApplyTarget(request: release.request(name: name, kind: older ? .rollback : .publish),
+        return ApplyTarget(request: release.request(name: name, kind: older ? .rollback : .publish, via: "sync"),
                            settings: release.settings,
                            announcement: "kvctl: \(env) pins \(release.tag) (\(pin)): \(action) \(release.tag) as '\(name)' in \(targetName)",
                            finishing: older)

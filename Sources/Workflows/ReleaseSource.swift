@@ -83,8 +83,14 @@ public struct LoadedRelease {
     public var tag: String { release.tag.name }
     public var settings: PublishSettings { PublishSettings(revision.config) }
 
-    public func request(name: String, kind: PublicationKind) -> PublishRequest {
-        PublishRequest(name: name, version: release.version, tag: tag, commit: release.commit.description, publisher: publisher,
-                       date: Date(), tree: revision.loaded.tree, sentinels: revision.config.sentinels, readSets: readSets, kind: kind)
+    /// `via`: the command making it, recorded in the publication (`sync`).
+    public func request(name: String, kind: PublicationKind, via: String? = nil) -> PublishRequest {
+        let request = PublishRequest(name: name, version: release.version, tag: tag, commit: release.commit.description, publisher: publisher,
+                                     date: Date(), tree: revision.loaded.tree, sentinels: revision.config.sentinels, readSets: readSets,
+                                     kind: kind)
+        guard let via else { return request }
+        var publication = request.publication
+        publication.via = via
+        return request.publishing(as: publication)
     }
 }

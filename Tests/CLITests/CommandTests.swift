@@ -84,7 +84,7 @@ import TestSupport
         let result = try kvctl(["--help"], in: fixture.url)
         let listing = try #require(result.standardOutput.components(separatedBy: "SUBCOMMANDS:\n").last)
         let lines = listing.split(separator: "\n").prefix { !$0.isEmpty && !$0.contains("See 'kvctl help") }
-        for command in ["ls", "get", "export", "validate", "rules", "hook", "release", "versions", "diff", "publish", "rollback", "status"] {
+        for command in ["ls", "get", "export", "validate", "rules", "hook", "release", "versions", "diff", "publish", "rollback", "sync", "promote", "log", "status"] {
             #expect(lines.contains { $0.hasPrefix("  \(command) ") }, "\(command) is missing from --help")
         }
         // A wrapped abstract shows up as a line indented past the command column.
