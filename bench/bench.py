@@ -477,6 +477,44 @@ def bench_fidelity(kvctl, runs, double):
               f"{now_last(best, figure(f'fidelity/{slug}/best ms', round(best, 1)))}  median {median:.0f}  target {target}")
 
 
+REVIEW_TEMPLATES = 1000
+
+
+def review_repo():
+    """2,000 keys in 100 manifests and 1,000 templates, each reading one service's tree and one key of
+    the next, tagged v1.0.0; v1.0.1 changes 10 input keys (one in each of the first ten services)."""
+    repo = WORK / "repo-review-1000"
+    if (repo / ".git").exists():
+        return repo
+    shutil.rmtree(repo, ignore_errors=True)
+    service_manifests(repo, None, manifests=100, files_per_manifest=0)
+    folder = repo / "kv" / "templates"
+    folder.mkdir()
+    lines = ["config:"]
+    for i in range(REVIEW_TEMPLATES):
+        (folder / f"t-{i:04d}.ctmpl").write_text(
+            f'# template {i}\n{{{{ range tree "config/service-{i % 100:03d}/" }}}}{{{{ .Key }}}} = {{{{ .Value }}}}\n{{{{ end }}}}'
+            f'peer = {{{{ key "config/service-{(i + 1) % 100:03d}/setting-05" }}}}\n')
+        lines += [f"  - key: config/templates/t-{i:04d}.ctmpl", f"    file: t-{i:04d}.ctmpl"]
+    (folder / "templates.yaml").write_text("\n".join(lines) + "\n")
+    commit_and_tag(repo, "review tree")
+    for m in range(10):
+        manifest = repo / "kv" / f"service-{m:03d}" / "settings.yaml"
+        manifest.write_text(manifest.read_text().replace(f"value: {m * 100 + 7}\n", f"value: {m * 100 + 7}0\n", 1))
+    git(repo, "commit", "-qam", "10 input keys changed")
+    git(repo, "tag", "-a", "v1.0.1", "-m", "v1.0.1")
+    return repo
+
+
+def bench_review(kvctl, runs):
+    repo = review_repo()
+    rows = [
+        ("kvctl diff v1.0.0 v1.0.1 --rendered", measure([kvctl, "diff", "-C", str(repo), "v1.0.0", "v1.0.1", "--rendered"], runs)),
+        ("kvctl review v1.0.0 v1.0.1 --output markdown",
+         measure(f"{kvctl} review -C {repo} v1.0.0 v1.0.1 --output markdown; test $? -le 1", runs)),
+    ]
+    table(f"review: 2,000 keys, {REVIEW_TEMPLATES} templates, 10 input keys changed (100 renderings change)", rows)
+    print("  targets: each <= 500 ms")
 
 
 class CountingProxy:
@@ -642,7 +680,7 @@ def bench_adopt(kvctl, runs, double):
 
 
 BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish,
-           "fidelity": bench_fidelity, "envs": bench_envs, "adopt": bench_adopt}
+           "fidelity": bench_fidelity, "envs": bench_envs, "adopt": bench_adopt, "review": bench_review}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)

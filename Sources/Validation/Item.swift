@@ -40,12 +40,14 @@ public struct Item: Sendable {
                     var outputs: Set<String> = []
                     for truthy in [true, false] {
                         let rendered = try template.render(using: lookup, options: RenderOptions(placeholdersAreTruthy: truthy))
-                        guard kind == .logstash else { continue }
                         // A template reading an undefined key never renders (consul-template blocks);
                         // the undefined key is the finding, not the empty text it leaves here.
-                        guard rendered.blockedKeys.isEmpty, outputs.insert(rendered.output).inserted else { continue }
-                        checks.append(LogstashCheck(rendered.output, entry: entry, sourceMap: rendered.sourceMap,
-                                                    branch: rendered.usedPlaceholders ? (truthy ? "true" : "false") : nil))
+                        if kind == .logstash, rendered.blockedKeys.isEmpty, outputs.insert(rendered.output).inserted {
+                            checks.append(LogstashCheck(rendered.output, entry: entry, sourceMap: rendered.sourceMap,
+                                                        branch: rendered.usedPlaceholders ? (truthy ? "true" : "false") : nil))
+                        }
+                        // Only placeholders' truth differs between the two ways: without any, both render the same.
+                        if !rendered.usedPlaceholders { break }
                     }
                 } catch {
                     renderProblem = error

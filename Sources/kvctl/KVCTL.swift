@@ -19,8 +19,8 @@ struct KVCTL: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            List.self, Get.self, Export.self, Import.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self, Publish.self,
-            Rollback.self, Sync.self, Promote.self, Log.self, Status.self,
+            List.self, Get.self, Export.self, Import.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self,
+            Render.self, Impact.self, Review.self, Publish.self, Rollback.self, Sync.self, Promote.self, Log.self, Status.self,
         ]
     )
 
