@@ -117,7 +117,7 @@ import TestSupport
         let summary = fixture.url.appendingPathComponent("summary.md")
         let result = try kvctl(["review", "A", "HEAD", "--output", "github"], in: fixture.url,
                                environment: ["GITHUB_STEP_SUMMARY": summary.path])
-        #expect(result.standardOutput.hasPrefix("::error file=kv/app.yaml,line=8,col=10,title=secret-high-entropy::"))
+        #expect(result.standardOutput.hasPrefix("::error file=kv/app.yaml,line=9,col=12,title=secret-high-entropy::"))
         #expect(try String(contentsOf: summary, encoding: .utf8).hasPrefix("## kvctl review"))
         let json = try kvctl(["review", "A", "HEAD", "--output", "json"], in: fixture.url)
         let report = try #require(JSONSerialization.jsonObject(with: Data(json.output)) as? [String: Any])

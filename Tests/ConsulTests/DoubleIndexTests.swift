@@ -91,10 +91,16 @@ import Testing
             #expect(short.consulIndex == index)
             #expect(ContinuousClock.now - start >= .milliseconds(200))
             // Without `wait` Consul holds 5 minutes: advancing the double's clock ends it at once.
-            async let held = raw.get("/v1/kv/a/x?index=\(index)")
-            try await Task.sleep(for: .milliseconds(100))
-            double.clock.advance(by: .seconds(300 + 300 / 16))
-            let answer = try await held
+            // A starved runner may advance before the double has registered the wait: advance until it answers.
+            let held = Task { try await raw.get("/v1/kv/a/x?index=\(index)") }
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(100))
+                    double.clock.advance(by: .seconds(300 + 300 / 16))
+                }
+            }
+            let answer = try await held.value
+            ticker.cancel()
             #expect(answer.status == 200 && answer.consulIndex == index)
         }
     }

@@ -40,7 +40,8 @@ public struct ReviewReport: Sendable, Encodable {
         func isSecret(_ entry: KVEntry?) -> Bool {
             guard let entry else { return false }
             if let file = entry.origin.file { return secretFiles.contains(file) }
-            return secretPlaces.contains("\(entry.origin.location.file):\(entry.origin.location.line)")
+            // A finding may sit at the entry or at its `value:` scalar, which can be lines apart.
+            return [entry.origin.location, entry.valueLocation].contains { secretPlaces.contains("\($0.file):\($0.line)") }
         }
         let hidden = Set(comparison.changes.map(\.key).filter { isSecret(comparison.old.tree[$0]) || isSecret(comparison.new.tree[$0]) })
         keys = comparison.changes.map { key, change in
