@@ -38,7 +38,7 @@ let package = Package(
         // Logstash's pipeline grammar (LSCL), parsed with positions and Logstash-style "expected" errors.
         .target(name: "LogstashConfig", dependencies: ["TextPositions"]),
         // Go text/template as consul-template uses it: parse, collect key references, render with a source map.
-        .target(name: "ConsulTemplate", dependencies: ["TextPositions"]),
+        .target(name: "ConsulTemplate", dependencies: ["TextPositions", "JSONSchema"]),
         // One validator type per kind of content, behind the `Validator` protocol. Pure like the core.
         .target(name: "Validation", dependencies: [
             "KVCore", "JSONSchema", "LogstashConfig", "ConsulTemplate", .product(name: "Yams", package: "Yams"),

@@ -132,8 +132,8 @@ def bench_ls(kvctl, runs):
 class Double:
     """The consul-double executable on a free port; its URL is the first line it prints."""
 
-    def __init__(self, executable):
-        self.process = subprocess.Popen([executable], stdout=subprocess.PIPE, text=True)
+    def __init__(self, executable, *arguments):
+        self.process = subprocess.Popen([executable, *arguments], stdout=subprocess.PIPE, text=True)
         self.url = self.process.stdout.readline().strip()
         if not self.url.startswith("http://"):
             sys.exit(f"bench: consul-double printed {self.url!r} instead of its URL")
@@ -173,8 +173,19 @@ def add_templates(repo):
     git(repo, "tag", "-a", "v1.1.1", "-m", "v1.1.1")
 
 
+def templates_repo():
+    """The synthetic repository with the templates' tags, in a copy, so the extra tags never change
+    what the ls benchmark reads."""
+    repo = WORK / "repo-publish-templates"
+    if not (repo / ".git").exists():
+        shutil.copytree(synthetic_repo(), repo, symlinks=True)
+    add_templates(repo)
+    return repo
+
+
 def consul_index(url):
-    """The double's X-Consul-Index: it moves with every write (a session, a lock, a transaction)."""
+    """The KV store's X-Consul-Index (as Consul's for the empty prefix): it moves with every KV write (a
+    lock, a transaction), not with a session's creation, which the request count shows."""
     address = urllib.parse.urlparse(url)
     connection = http.client.HTTPConnection(address.hostname, address.port)
     connection.request("GET", "/v1/kv/?keys")
@@ -221,11 +232,7 @@ def bench_publish(kvctl, runs, double):
     if not double or not Path(double).exists():
         print("\npublish: skipped (no consul-double executable; make bench builds it)")
         return
-    # A copy, so the extra tags never change what the ls benchmark reads.
-    repo = WORK / "repo-publish-templates"
-    if not (repo / ".git").exists():
-        shutil.copytree(synthetic_repo(), repo, symlinks=True)
-    add_templates(repo)
+    repo = templates_repo()
     items = json.loads(subprocess.run([kvctl, "export", "--at", "v1.1.0", "-C", str(repo)], capture_output=True,
                                       check=True).stdout)
     keys = len(items)
@@ -441,9 +448,241 @@ output {{
 }}
 """
 
+
+def bench_fidelity(kvctl, runs, double):
+    """Issue 13's no-op republish (values unread when nothing changed since the record) and issue 17's
+    128 operations per transaction against a double reporting Consul 1.14."""
+    if not double or not Path(double).exists():
+        print("\nfidelity: skipped (no consul-double executable)")
+        return
+    repo = templates_repo()
+    keys = len(json.loads(subprocess.run([kvctl, "export", "--at", "v1.1.0", "-C", str(repo)], capture_output=True,
+                                         check=True).stdout))
+    rows = {"full128": [], "noop": []}
+    for _ in range(max(1, min(runs, 3))):
+        with Double(double, "--version", "1.14.0") as server:
+            rows["full128"].append(kvctl_publish(kvctl, repo, server.url, "v1.1.0"))
+            for _ in range(3):
+                rows["noop"].append(kvctl_publish(kvctl, repo, server.url, "v1.1.0"))
+    print(f"\nfidelity: {keys:,} keys into a double reporting Consul 1.14.0 — {os.cpu_count()} cores, best of "
+          f"{len(rows['noop'])} no-ops; now / last run ({LAST.get('cores', '?')} cores, {LAST.get('date', 'none recorded')})")
+    for name, slug, target in [("publish at 128 operations", "full128", f"<= {math.ceil(keys / 128) + 6} requests"),
+                               ("no-op republish", "noop", "0 writes, <= 2 requests, <= 150 ms")]:
+        measured = rows[slug]
+        best, median = min(m[0] for m in measured), statistics.median(m[0] for m in measured)
+        _, requests, transactions, writes, _ = measured[0]
+        cells = [now_last(value, figure(f"fidelity/{slug}/{what}", value))
+                 for what, value in [("requests", requests), ("transactions", transactions), ("writes", writes)]]
+        print(f"  {name:<28} requests {cells[0]:>9}  txn {cells[1]:>9}  writes {cells[2]:>7}  best ms "
+              f"{now_last(best, figure(f'fidelity/{slug}/best ms', round(best, 1)))}  median {median:.0f}  target {target}")
+
+
+REVIEW_TEMPLATES = 1000
+
+
+def review_repo():
+    """2,000 keys in 100 manifests and 1,000 templates, each reading one service's tree and one key of
+    the next, tagged v1.0.0; v1.0.1 changes 10 input keys (one in each of the first ten services)."""
+    repo = WORK / "repo-review-1000"
+    if (repo / ".git").exists():
+        return repo
+    shutil.rmtree(repo, ignore_errors=True)
+    service_manifests(repo, None, manifests=100, files_per_manifest=0)
+    folder = repo / "kv" / "templates"
+    folder.mkdir()
+    lines = ["config:"]
+    for i in range(REVIEW_TEMPLATES):
+        (folder / f"t-{i:04d}.ctmpl").write_text(
+            f'# template {i}\n{{{{ range tree "config/service-{i % 100:03d}/" }}}}{{{{ .Key }}}} = {{{{ .Value }}}}\n{{{{ end }}}}'
+            f'peer = {{{{ key "config/service-{(i + 1) % 100:03d}/setting-05" }}}}\n')
+        lines += [f"  - key: config/templates/t-{i:04d}.ctmpl", f"    file: t-{i:04d}.ctmpl"]
+    (folder / "templates.yaml").write_text("\n".join(lines) + "\n")
+    commit_and_tag(repo, "review tree")
+    for m in range(10):
+        manifest = repo / "kv" / f"service-{m:03d}" / "settings.yaml"
+        manifest.write_text(manifest.read_text().replace(f"value: {m * 100 + 7}\n", f"value: {m * 100 + 7}0\n", 1))
+    git(repo, "commit", "-qam", "10 input keys changed")
+    git(repo, "tag", "-a", "v1.0.1", "-m", "v1.0.1")
+    return repo
+
+
+def bench_review(kvctl, runs):
+    repo = review_repo()
+    rows = [
+        ("kvctl diff v1.0.0 v1.0.1 --rendered", measure([kvctl, "diff", "-C", str(repo), "v1.0.0", "v1.0.1", "--rendered"], runs)),
+        ("kvctl review v1.0.0 v1.0.1 --output markdown",
+         measure(f"{kvctl} review -C {repo} v1.0.0 v1.0.1 --output markdown; test $? -le 1", runs)),
+    ]
+    table(f"review: 2,000 keys, {REVIEW_TEMPLATES} templates, 10 input keys changed (100 renderings change)", rows)
+    print("  targets: each <= 500 ms")
+
+
 class CountingProxy:
-    """A loopback HTTP proxy in front of the double that counts the requests passing through it (the
-    agent's own, not the benchmark's reads, which go to the double directly)."""
+    """Forwards HTTP/1.1 requests to `url`, counting them: what kvctl sends to one Consul."""
+
+    def __init__(self, url):
+        import http.server, threading
+        target = urllib.parse.urlparse(url)
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def forward(self):
+                proxy.count += 1
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                upstream = http.client.HTTPConnection(target.hostname, target.port)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                response = upstream.getresponse()
+                data = response.read()
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                upstream.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = forward
+
+            def log_message(self, *_):
+                pass
+
+        self.count = 0
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def bench_envs(kvctl, runs, double):
+    """`status --all` over 3 environments (separate doubles) of 10,000 keys each, and `sync` of one
+    that is in sync already."""
+    if not double or not Path(double).exists():
+        print("\nenvs: skipped (no consul-double executable)")
+        return
+    repo = WORK / "repo-envs"
+    if not (repo / ".git").exists():
+        shutil.copytree(synthetic_repo(), repo, symlinks=True)
+    names = ["e1", "e2", "e3"]
+    doubles = [Double(double) for _ in names]
+    proxies = [CountingProxy(d.url) for d in doubles]
+    try:
+        (repo / "kvctl.yaml").write_text("environments:\n" + "".join(
+            f"  {name}: {{address: '{proxy.url}', version: v1.0.0}}\n" for name, proxy in zip(names, proxies)))
+        git(repo, "add", "kvctl.yaml")
+        git(repo, "commit", "-qm", "pins")
+        for name in names:
+            subprocess.run([kvctl, "sync", "--env", name, "--yes", "-C", str(repo)], check=True, capture_output=True)
+        before = sum(p.count for p in proxies)
+        status_best, _, status_peak = measure([kvctl, "status", "--all", "-C", str(repo)], runs)
+        status_requests = (sum(p.count for p in proxies) - before) // (runs + 1)
+
+        index = consul_index(doubles[0].url)
+        before = proxies[0].count
+        sync_best, _, _ = measure([kvctl, "sync", "--env", "e1", "--yes", "-C", str(repo)], runs)
+        sync_requests = (proxies[0].count - before) // (runs + 1)
+        sync_writes = consul_index(doubles[0].url) - index
+    finally:
+        for proxy in proxies:
+            proxy.close()
+        for server in doubles:
+            server.__exit__()
+
+    print(f"\nenvs: 3 environments of 10,000 keys, one Consul double each — {os.cpu_count()} cores, best of {runs}; "
+          f"now / last run ({LAST.get('cores', '?')} cores, {LAST.get('date', 'none recorded')})")
+    print(f"  {'scenario':<40} {'requests':>13} {'writes':>9} {'best ms':>17}  target")
+    for label, slug, requests, writes, best, target in [
+            ("kvctl status --all (3 environments)", "status-all", status_requests, None, status_best, ""),
+            ("kvctl sync, already in sync", "sync-noop", sync_requests, sync_writes, sync_best, "0 writes, <= 2 requests")]:
+        cells = [now_last(requests, figure(f"envs/{slug}/requests", requests)),
+                 "-" if writes is None else now_last(writes, figure(f"envs/{slug}/writes", writes)),
+                 now_last(best, figure(f"envs/{slug}/best ms", round(best, 1)))]
+        print(f"  {label:<40} {cells[0]:>13} {cells[1]:>9} {cells[2]:>17}  {target}")
+    print(f"  status --all peak MB: {status_peak:.1f}")
+
+
+def live_indexes(url):
+    """Every key's ModifyIndex in the double, by key."""
+    address = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port)
+    connection.request("GET", "/v1/kv/?recurse")
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return {} if response.status == 404 else {entry["Key"]: entry["ModifyIndex"] for entry in json.loads(body)}
+
+
+def adoption_items(keys=10_000):
+    """What scripts leave in a Consul: short settings, every tenth value a JSON document, every
+    twentieth multi-line text, every fiftieth with Flags another tool set."""
+    items = []
+    for i in range(keys):
+        key = f"config/service-{i // 20:03d}/setting-{i % 20:02d}"
+        if i % 10 == 3:
+            value = json.dumps({"service": i // 20, "limits": {"rps": i, "burst": i * 2}}, indent=2) + "\n"
+        elif i % 20 == 7:
+            value = f"line one of {i}\nline two\n"
+        else:
+            value = str(i * 7 % 1000)
+        items.append({"key": key, "flags": 7 if i % 50 == 0 else 0, "value": base64.b64encode(value.encode()).decode()})
+    return items
+
+
+def bench_adopt(kvctl, runs, double):
+    if not double or not Path(double).exists():
+        print("\nadopt: skipped (no consul-double executable)")
+        return
+    items = adoption_items()
+    imports, files, adoption = [], 0, None
+    with Double(double) as server:
+        put_each_key(server.url, items)
+        for run in range(max(1, runs)):
+            repo = WORK / f"repo-adopt-{run}"
+            shutil.rmtree(repo, ignore_errors=True)
+            repo.mkdir(parents=True)
+            git(repo, "init", "-q")
+            (repo / "kvctl.yaml").write_text("name: adopted\n")
+            start = time.perf_counter()
+            done = subprocess.run([kvctl, "import", "-C", str(repo), "--consul", server.url, "--prefix", "config/"],
+                                  capture_output=True, text=True)
+            imports.append((time.perf_counter() - start) * 1000)
+            if done.returncode != 0:
+                sys.exit(f"bench: kvctl import failed:\n{done.stderr}")
+            files = len(done.stdout.splitlines())
+        # The round trip on the last import: commit, release, publish; then which non-meta keys moved.
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "import")
+        subprocess.run([kvctl, "release", "--yes", "-C", str(repo)], check=True, capture_output=True, env=GIT_ENV)
+        before = live_indexes(server.url)
+        elapsed, requests, transactions, writes, _ = kvctl_publish(kvctl, repo, server.url, "v1.0.0")
+        after = live_indexes(server.url)
+        rewritten = [key for key in before if not key.startswith("kvctl/") and after.get(key) != before[key]]
+        meta = sorted({key for key in after if after.get(key) != before.get(key)} - set(rewritten))
+        adoption = (elapsed, requests, transactions, writes, len(rewritten), len(meta))
+    print(f"\nadopt: {len(items):,} live keys into a new repository — {os.cpu_count()} cores, best of {len(imports)}; "
+          f"now / last run ({LAST.get('cores', '?')} cores, {LAST.get('date', 'none recorded')})")
+    best = min(imports)
+    print(f"  kvctl import --consul: {now_last(best, figure('adopt/import/best ms', round(best, 1)))} ms best, "
+          f"{now_last(files, figure('adopt/import/files written', files))} files written")
+    elapsed, requests, transactions, writes, rewritten, meta = adoption
+    print(f"  import -> release -> publish: {now_last(rewritten, figure('adopt/publish/keys rewritten', rewritten))} keys rewritten "
+          f"(target 0), {now_last(meta, figure('adopt/publish/meta keys written', meta))} meta keys written (lock, record, chunks), "
+          f"{now_last(transactions, figure('adopt/publish/transactions', transactions))} transactions, "
+          f"{now_last(requests, figure('adopt/publish/requests', requests))} requests, "
+          f"{now_last(elapsed, figure('adopt/publish/ms', round(elapsed, 1)))} ms")
+
+
+
+class AgentProxy:
+    """CountingProxy for the agent, which also sends chunked bodies (AsyncHTTPClient's session and lock
+    writes): counts the agent's requests, not the benchmark's reads, which go to the double directly."""
 
     def __init__(self, target):
         import http.server, threading
@@ -589,7 +828,7 @@ def bench_agent(kvctl, runs, double):
     secret.write_text("bench-secret\n")
     figures = {}
     with Double(double) as server:
-        proxy = CountingProxy(server.url)
+        proxy = AgentProxy(server.url)
 
         def pin(version):
             (repo / "kvctl.yaml").write_text(f"environments:\n  prod: {{address: '{proxy.url}', version: {version}}}\n")
@@ -665,7 +904,8 @@ def bench_agent(kvctl, runs, double):
         print(f"  {name:<44} {now_last(shown, figure(f'agent/{name}', shown), 3):>24}  {targets.get(name, '')}")
 
 
-BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish, "agent": bench_agent}
+BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish,
+           "fidelity": bench_fidelity, "envs": bench_envs, "adopt": bench_adopt, "review": bench_review, "agent": bench_agent}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
@@ -675,6 +915,7 @@ if __name__ == "__main__":
     parser.add_argument("benches", nargs="*", help=f"which to run (default: all of {', '.join(BENCHES)})")
     args = parser.parse_args()
     for name in args.benches or list(BENCHES):
-        extra = [args.double] if name in ("publish", "agent") else []
+        # Sections that talk to Consul take the double's executable as a third parameter.
+        extra = [args.double] if BENCHES[name].__code__.co_argcount == 3 else []
         BENCHES[name](str(Path(args.kvctl).resolve()), args.runs, *extra)
     save_run()

@@ -16,6 +16,9 @@ public struct Publication: Codable, Sendable, Equatable {
     public var keys: Int
     /// Absent in format 1 records, which knew only publishes.
     public var kind: PublicationKind?
+    /// The command that made it, when not publish or rollback themselves: `sync`. Absent otherwise, so
+    /// records stay as they were, and readers that do not know it ignore it.
+    public var via: String?
 
     public init(version: String, tag: String, commit: String, published: String, publisher: String, keys: Int,
                 kind: PublicationKind = .publish) {
@@ -57,6 +60,21 @@ public struct VersionRecord: Codable, Sendable, Equatable {
     /// The record after publishing `publication`: the current one moves into the history.
     public func succeeded(by publication: Publication, owned: [String]) -> VersionRecord {
         VersionRecord(name: name, current: publication, history: [current] + history, owned: owned)
+    }
+
+    /// Where a rollback with no version goes, as repeated undo: every publish stacked a version, every
+    /// rollback went back down the stack to the version it restored, so the answer is the version under
+    /// the current one. Nil when the kept history has none.
+    public var undoTarget: Publication? {
+        var stack: [Publication] = []
+        for publication in ([current] + history).reversed() {
+            if publication.kind == .rollback, let restored = stack.lastIndex(where: { $0.tag == publication.tag }) {
+                stack.removeSubrange((restored + 1)...)
+            } else {
+                stack.append(publication)
+            }
+        }
+        return stack.dropLast().last
     }
 
     public func encoded() -> [UInt8] {

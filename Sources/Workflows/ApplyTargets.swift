@@ -43,8 +43,11 @@ extension ApplyTarget {
             return from.tag
         }
         guard let record = live.own?.record else { throw WorkflowError("'\(name)' has published nothing to \(targetName)") }
-        guard let previous = record.history.first else {
-            throw WorkflowError("\(record.current.tag) is the only version '\(name)' has published; name the VERSION to roll back to")
+        guard let previous = record.undoTarget else {
+            throw WorkflowError(record.history.isEmpty
+                ? "\(record.current.tag) is the only version '\(name)' has published; name the VERSION to roll back to"
+                : "\(record.current.tag) is the earliest publish of '\(name)' the history keeps: rollbacks have undone every later one; "
+                    + "name the VERSION to roll back to")
         }
         return previous.tag
     }
@@ -66,7 +69,7 @@ extension ApplyTarget {
         let older = current.flatMap { SemanticVersion($0.version) }.map { release.release.version < $0 } ?? false
             || (live.unfinished?.journal.from?.tag == release.tag)
         let action = older ? "rolling back from \(current?.tag ?? "") to" : current?.tag == release.tag ? "checking" : "publishing"
-        return ApplyTarget(request: release.request(name: name, kind: older ? .rollback : .publish),
+        return ApplyTarget(request: release.request(name: name, kind: older ? .rollback : .publish, via: "sync"),
                            settings: release.settings,
                            announcement: "kvctl: \(env) pins \(release.tag) (\(pin)): \(action) \(release.tag) as '\(name)' in \(targetName)",
                            finishing: older)

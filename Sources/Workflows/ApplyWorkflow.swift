@@ -103,7 +103,7 @@ public struct ApplyWorkflow: Sendable {
         let timeout = policy.lockTimeout
         let lock = try await refusing {
             try await PublishLock(store: locking, key: layout.lock(of: name))
-                .acquire(as: .current(operation), timeout: timeout) { holder in
+                .acquire(as: .current(operation, identity: chosen.request.publication.publisher), timeout: timeout) { holder in
                     interaction.say("kvctl: waiting up to \(Self.seconds(timeout))s for the lock \(layout.lock(of: name)), held by "
                         + (holder?.description ?? "another kvctl"))
                 }
@@ -129,9 +129,14 @@ public struct ApplyWorkflow: Sendable {
 
     private func choose(_ target: (LiveStateReader) async throws -> ApplyTarget, reader: LiveStateReader, store: any KVStore,
                         announced: String?) async throws -> (ApplyTarget, PublishPlan) {
-        let chosen = try await refusing { try await target(reader) }
+        // One read of the records serves the choice and the plan (a no-op sync: 2 requests in all).
+        let records = try await refusing { try await reader.readRecords() }
+        let chosen = try await refusing { try await target(reader.primed(with: records)) }
         if let announcement = chosen.announcement, announcement != announced { interaction.say(announcement) }
-        return (chosen, try await refusing { try await Publisher(store: store, settings: chosen.settings).plan(chosen.request) })
+        let sameLayout = chosen.settings.layout == reader.layout && chosen.request.name == reader.name
+        return (chosen, try await refusing {
+            try await Publisher(store: store, settings: chosen.settings).plan(chosen.request, records: sameLayout ? records : nil)
+        })
     }
 
     private func apply(_ target: ApplyTarget, _ planned: PublishPlan, store: any KVStore, lock: (any HeldLock)?) async throws -> ApplyOutcome {
@@ -147,6 +152,7 @@ public struct ApplyWorkflow: Sendable {
                 ?? "run kvctl publish --resume to finish it, or kvctl rollback to return to \(unfinished.from?.tag ?? "the state before it")"))
         }
 
+        for note in planned.notes { interaction.say("kvctl: \(note)") }
         let rendering = PlanRendering(plan: planned, colored: policy.colored, allowedDeletes: policy.allowedDeletes)
         interaction.planned(rendering)
         func refused(_ message: String) -> WorkflowError {

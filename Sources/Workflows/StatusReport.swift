@@ -18,6 +18,9 @@ public struct StatusReport: Encodable, Sendable {
     /// The unfinished publish is a running one: its lock holder is alive.
     public let running: Bool
     public let drift: [Drift]
+    /// Why the environment's pin names no release (an unknown tag, a track nothing matches), when
+    /// status reports it beside the others (--all) instead of stopping.
+    public var pinProblem: String?
 
     /// Reads one store's records, lock and drift.
     public static func read(_ store: any KVStore, name: String, settings: PublishSettings, environment: String?,
@@ -39,7 +42,7 @@ public struct StatusReport: Encodable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, store, environment, pinned, live, history, unfinished, lock, running, drift
+        case name, store, environment, pinned, pinProblem, live, history, unfinished, lock, running, drift
     }
 
     private struct DriftKey: Encodable {
@@ -53,6 +56,7 @@ public struct StatusReport: Encodable, Sendable {
         try container.encode(store, forKey: .store)
         try container.encode(environment, forKey: .environment)
         try container.encode(pinned, forKey: .pinned)
+        try container.encodeIfPresent(pinProblem, forKey: .pinProblem)
         try container.encode(live, forKey: .live)
         try container.encode(history, forKey: .history)
         try container.encode(unfinished, forKey: .unfinished)

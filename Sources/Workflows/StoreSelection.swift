@@ -13,11 +13,14 @@ public struct StoreSelection: Sendable {
     public var consul: String?
     /// One datacenter (overrides the environment's).
     public var datacenter: String?
+    /// A token file named on the command line: beats the environment's and the variables.
+    public var tokenFile: String?
 
-    public init(env: String? = nil, consul: String? = nil, datacenter: String? = nil) {
+    public init(env: String? = nil, consul: String? = nil, datacenter: String? = nil, tokenFile: String? = nil) {
         self.env = env
         self.consul = consul
         self.datacenter = datacenter
+        self.tokenFile = tokenFile
     }
 
     public static let localNote = "(no Consul configured: set CONSUL_HTTP_ADDR, --consul or --env)"
@@ -69,7 +72,7 @@ public struct StoreSelection: Sendable {
         return try datacenters.map { datacenter in
             let overrides = ConsulConfiguration.Overrides(
                 address: consul ?? environment?.address, datacenter: datacenter,
-                tokenFile: environment?.tokenFile.map { Self.resolve($0, in: repositoryRoot, environment: processEnvironment) })
+                tokenFile: tokenFile ?? environment?.tokenFile.map { Self.resolve($0, in: repositoryRoot, environment: processEnvironment) })
             do {
                 return try ConsulConfiguration.fromEnvironment(processEnvironment, overrides: overrides)
             } catch {

@@ -55,12 +55,12 @@ struct Release: ParsableCommand {
         case .branch(let branch, let id): (headID, headName) = (id, "\(branch) (\(id.short))")
         }
         let head = try LoadedRevision(.commit(headID.description), in: repository, cached: true)
-        try requireClean(repository, config: head.config)
+        try requireClean(repository, config: head.config, because: "a release tags committed content only")
         let findings = try head.validationFindings()
         if findings.hasErrors { writeError("kvctl: error: refusing to release \(headID.short): its content does not validate") }
         try report(findings)
         let tagger: Signature
-        do { tagger = try repository.defaultSignature() } catch { throw refuse(error.message) }
+        do { tagger = try repository.defaultSignature(environment: ProcessInfo.processInfo.environment) } catch { throw refuse(error.message) }
 
         let tags = try ReleaseTags(repository: repository, prefix: head.config.tagPrefix)
         tags.warnings.forEach(writeError)
@@ -80,15 +80,6 @@ struct Release: ParsableCommand {
         try repository.createAnnotatedTag(name, at: repository.resolveCommit(headID.description), tagger: tagger, message: notes)
         writeError("kvctl: tagged \(headName) as \(name); publish it with: git push origin \(name)")
         print(name)
-    }
-
-    /// A release tags committed content, so anything staged, modified or untracked that kvctl reads refuses it.
-    private func requireClean(_ repository: Repository, config: KVConfig) throws {
-        let dirty = try repository.status(of: [config.root, config.schemas, KVConfig.fileName])
-        guard !dirty.isEmpty else { return }
-        throw refuse("uncommitted changes in \(config.root)/, \(config.schemas)/ or \(KVConfig.fileName); "
-            + "a release tags committed content only, so commit or stash them first:\n"
-            + dirty.map { "  \($0.code) \($0.path)" }.joined(separator: "\n"))
     }
 
     /// What to release, and whether kvctl proposed it (a proposal needs the user's consent).

@@ -13,9 +13,11 @@ struct Status: AsyncParsableCommand {
             that no record owns. Settings (name, meta-prefix, prune) come from HEAD.
             With --env NAME, an environment that pins a release ('version:' or 'track:' in kvctl.yaml) also shows \
             the pinned release beside the live one, in each of its datacenters; --all does so for every \
-            environment, in name order.
+            environment, in name order, marking a pin that names no release and going on with the others. \
+            With --output json, one document: an object for one store, an array with --all or several datacenters.
             Exit status: 0 in sync; 3 drift, an incomplete publish, or a live release other than the pinned one \
-            (so a cron job or CI can alert); 1 a store error; 2 bad arguments.
+            (so a cron job or CI can alert); 1 a store error; 2 bad arguments, or a pin naming no release (with --all, \
+            after every environment is shown).
             """
     )
 
@@ -37,36 +39,44 @@ struct Status: AsyncParsableCommand {
         let source = try ReleaseSource(directory: location.directory)
         let config = try source.headConfig(), name = try source.name(config)
         if all && config.environments.isEmpty { throw usageError("\(KVConfig.fileName) defines no environments") }
-        var alert = false
+        var alert = false, unresolved: [String] = [], reports: [StatusReport] = []
         for env in all ? config.environments.keys.sorted().map(Optional.some) : [store.env] {
             var options = store
             options.env = env
-            let pinned = try options.environment(in: config)?.pin.map { try source.pinnedTag($0, of: env ?? "") }
+            var pinned: String?, problem: String?
+            if let pin = try options.environment(in: config)?.pin {
+                do {
+                    pinned = try source.pinnedTag(pin, of: env ?? "")
+                } catch let error as WorkflowError where all {
+                    // --all reports every environment; the one whose pin names nothing is marked.
+                    problem = error.message
+                    unresolved.append(error.message)
+                }
+            }
             try await options.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
-                alert = try await show(target, targetName, name: name, settings: PublishSettings(config), environment: env, pinned: pinned)
-                    || alert
+                var report = try await StatusReport.read(target, name: name, settings: PublishSettings(config), environment: env,
+                                                         pinned: pinned)
+                report.pinProblem = problem
+                alert = report.differs || alert
+                if output == .json {
+                    reports.append(report)
+                } else {
+                    writeError("kvctl: status of '\(name)' in \(env.map { "environment \($0), " } ?? "")\(targetName)")
+                    print(text(report), terminator: "")
+                }
             }
         }
+        // One JSON document: an array when several stores were read (--all, several datacenters).
+        if output == .json { print(all || reports.count != 1 ? try jsonText(reports) : try jsonText(reports[0])) }
+        if !unresolved.isEmpty { throw usageError(unresolved.joined(separator: "\n")) }
         if alert { throw ExitCode(3) }
     }
 
-    /// Reports one store; true when it differs from what it should be.
-    private func show(_ target: any KVStore, _ targetName: String, name: String, settings: PublishSettings, environment: String?,
-                      pinned: String?) async throws -> Bool {
-        let report = try await StatusReport.read(target, name: name, settings: settings, environment: environment, pinned: pinned)
-        if output == .json {
-            print(try jsonText(report))
-        } else {
-            writeError("kvctl: status of '\(name)' in \(environment.map { "environment \($0), " } ?? "")\(targetName)")
-            print(text(report), terminator: "")
-        }
-        return report.differs
-    }
-
     private func text(_ report: StatusReport) -> String {
-        let pinned = report.pinned.map { tag in
+        let problem = report.pinProblem.map { "pinned: no release: \($0)\n" } ?? ""
+        let pinned = problem + (report.pinned.map { tag in
             "pinned: \(tag)" + (tag == report.live?.tag ? " (live)\n" : " (not live: kvctl sync --env \(report.environment ?? "") makes it live)\n")
-        } ?? ""
+        } ?? "")
         guard let live = report.live else {
             return pinned + "live: nothing published yet as '\(report.name)'\n"
                 + (report.unfinished.map { unfinishedLine($0, running: report.lock) } ?? "")

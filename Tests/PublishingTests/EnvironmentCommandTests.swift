@@ -11,16 +11,7 @@ import TestSupport
 
     /// v1.0.0, v1.1.0 and v1.2.0-rc.1, each setting config/app/port to its own value.
     init() async throws {
-        fixture = try await offPool {
-            let fixture = try FixtureRepository()
-            try fixture.write("kvctl.yaml", "name: settings\n")
-            for (tag, port) in [("v1.0.0", 1), ("v1.1.0", 2), ("v1.2.0-rc.1", 3)] {
-                try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: \(port)\n")
-                try fixture.commitAll()
-                try fixture.git("tag", "-a", tag, "-m", "release")
-            }
-            return fixture
-        }
+        fixture = try await offPool { try portReleases(["v1.0.0", "v1.1.0", "v1.2.0-rc.1"]) }
     }
 
     /// Commits `environments` (YAML lines under `environments:`) as HEAD's kvctl.yaml, after the tags.
@@ -141,6 +132,73 @@ import TestSupport
         #expect(stopped.status != 0)
         #expect(stopped.standardError.contains("stopped at datacenter dc3: dc1 done, dc3 failed, dc2 not started"), "\(stopped.standardError)")
         #expect(after == ("1", "1"), "dc1 rolled back first; dc2 was already there, untouched")
+    }
+
+    /// --all reads every environment: one JSON array of every store's report, and a pin naming no
+    /// release marked on its environment while the others are still shown; exit 2 after all of them.
+    @Test func statusAllIsOneJSONArrayAndMarksAPinNamingNoRelease() async throws {
+        let double = try await ConsulDouble.start(DoubleOptions(remoteDatacenters: ["dc2": ["dc2-server-1"]]))
+        let qa = try await ConsulDouble.start()
+        try await pin("""
+              prod: {address: '\(double.baseURL)', datacenters: [dc1, dc2], version: v1.0.0}
+              qa: {address: '\(qa.baseURL)', version: v1.0.0}
+
+            """)
+        let synced = try await run(["sync", "--env", "prod", "--yes"])
+        let all = try await run(["status", "--all", "--output", "json"])
+        try await pin("""
+              old: {address: '\(double.baseURL)', track: "0.x"}
+              prod: {address: '\(double.baseURL)', datacenters: [dc1, dc2], version: v1.0.0}
+
+            """)
+        let marked = try await run(["status", "--all"])
+        let markedJSON = try await run(["status", "--all", "--output", "json"])
+        try await double.stop()
+        try await qa.stop()
+
+        #expect(synced.status == 0, "\(synced.standardError)")
+        #expect(all.status == 3, "qa runs nothing")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(all.standardOutput.utf8)) as? [[String: Any]],
+                                   "one array: \(all.standardOutput)")
+        #expect(reports.map { $0["environment"] as? String } == ["prod", "prod", "qa"])
+        #expect(reports.map { ($0["live"] as? [String: Any])?["tag"] as? String } == ["v1.0.0", "v1.0.0", nil])
+
+        #expect(marked.status == 2, "\(marked.standardError)")
+        #expect(marked.standardOutput.contains("pinned: no release: no release matches environment 'old''s track 0.x"), "\(marked.standardOutput)")
+        #expect(marked.standardOutput.components(separatedBy: "pinned: v1.0.0 (live)").count == 3, "prod is still shown, in both datacenters")
+        #expect(marked.standardError.contains("kvctl: error: no release matches environment 'old''s track 0.x"))
+        let markedReports = try #require(try JSONSerialization.jsonObject(with: Data(markedJSON.standardOutput.utf8)) as? [[String: Any]])
+        #expect(markedReports.count == 3)
+        #expect((markedReports.first?["pinProblem"] as? String)?.contains("track 0.x") == true)
+    }
+
+    /// log --env: each datacenter's records and the pin commits, newest first, as git log reads.
+    @Test func logShowsWhatWasLiveAndPinnedWhenNewestFirst() async throws {
+        let double = try await ConsulDouble.start()
+        let fixture = fixture
+        try await offPool {
+            try fixture.write("kvctl.yaml", "name: settings\nenvironments:\n  prod: {address: '\(double.baseURL)', datacenters: [dc1], version: v1.0.0}\n")
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", "pin prod to v1.0.0", "--date", "2020-01-02T03:04:05Z")
+        }
+        let synced = try await run(["sync", "--env", "prod", "--yes"])
+        let published = try await run(["publish", "1.1.0", "--env", "prod", "--yes"])
+        let rolledBack = try await run(["rollback", "--env", "prod", "--yes"])
+        let promoted = try await run(["promote", "1.1.0", "--to", "prod"])
+        let json = try await run(["log", "--env", "prod", "--output", "json"])
+        let text = try await run(["log", "--env", "prod"])
+        try await double.stop()
+
+        #expect([synced, published, rolledBack, promoted].allSatisfy { $0.status == 0 }, "\(promoted.standardError)")
+        #expect(json.status == 0, "\(json.standardError)")
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
+        let lines = events.map { "\($0["kind"] as? String ?? "?") \($0["version"] as? String ?? "?") \($0["datacenter"] as? String ?? "-")" }
+        #expect(lines == ["promote v1.1.0 -", "rollback v1.0.0 dc1", "publish v1.1.0 dc1", "sync v1.0.0 dc1", "promote v1.0.0 -"], "\(lines)")
+        #expect(events.last?["when"] as? String == "2020-01-02T03:04:05Z")
+        #expect(events.last?["who"] as? String == "Fixture Tagger <fixture@example.com>")
+        #expect(events.first?["note"] as? String == "Promote v1.1.0 to prod")
+        #expect(text.standardOutput.contains("v1.0.0 promote (commit "), "\(text.standardOutput)")
+        #expect(text.standardOutput.contains("Author: Fixture Tagger <fixture@example.com>\nDate:   2020-01-02T03:04:05Z\n\n    pin prod to v1.0.0\n"))
     }
 
     /// publish and its plan go to every datacenter too; --detailed-exitcode shows each plan, then exits 2.

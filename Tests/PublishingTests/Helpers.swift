@@ -54,3 +54,15 @@ func killTestFixture(keys: Int) throws -> FixtureRepository {
     }
     return fixture
 }
+
+/// A repository named 'settings' with one release per tag, in order: the n-th sets config/app/port to n.
+func portReleases(_ tags: [String]) throws -> FixtureRepository {
+    let fixture = try FixtureRepository()
+    try fixture.write("kvctl.yaml", "name: settings\n")
+    for (port, tag) in zip(1..., tags) {
+        try fixture.write("kv/app.yaml", "config:\n  - key: config/app/port\n    value: \(port)\n")
+        try fixture.commitAll()
+        try fixture.git("tag", "-a", tag, "-m", "release")
+    }
+    return fixture
+}
