@@ -530,10 +530,18 @@ class CountingProxy:
 
             def forward(self):
                 proxy.count += 1
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                upstream = http.client.HTTPConnection(target.hostname, target.port)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                    # AsyncHTTPClient sends the agent's session and lock writes chunked.
+                    body = b""
+                    while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                        body += self.rfile.read(size)
+                        self.rfile.readline()
+                    self.rfile.readline()
+                else:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    body = self.rfile.read(length) if length else None
+                upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=700)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "transfer-encoding", "content-length")}
                 upstream.request(self.command, self.path, body=body, headers=headers)
                 response = upstream.getresponse()
                 data = response.read()
@@ -680,61 +688,6 @@ def bench_adopt(kvctl, runs, double):
 
 
 
-class AgentProxy:
-    """CountingProxy for the agent, which also sends chunked bodies (AsyncHTTPClient's session and lock
-    writes): counts the agent's requests, not the benchmark's reads, which go to the double directly."""
-
-    def __init__(self, target):
-        import http.server, threading
-        self.count = 0
-        lock = threading.Lock()
-        address = urllib.parse.urlparse(target)
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *_):
-                pass
-
-            def forward(self):
-                with lock:
-                    proxy.count += 1
-                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-                    body = b""
-                    while True:
-                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                        chunk = self.rfile.read(size)
-                        self.rfile.readline()
-                        if size == 0:
-                            break
-                        body += chunk
-                else:
-                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                upstream = http.client.HTTPConnection(address.hostname, address.port, timeout=700)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "transfer-encoding", "content-length")}
-                upstream.request(self.command, self.path, body=body or None, headers=headers)
-                response = upstream.getresponse()
-                payload = response.read()
-                self.send_response(response.status)
-                for k, v in response.getheaders():
-                    if k.lower() not in ("content-length", "connection", "transfer-encoding"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                upstream.close()
-
-            do_GET = do_PUT = do_POST = do_DELETE = forward
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-
-
 def kv_value(url, key):
     address = urllib.parse.urlparse(url)
     connection = http.client.HTTPConnection(address.hostname, address.port)
@@ -828,7 +781,7 @@ def bench_agent(kvctl, runs, double):
     secret.write_text("bench-secret\n")
     figures = {}
     with Double(double) as server:
-        proxy = AgentProxy(server.url)
+        proxy = CountingProxy(server.url)
 
         def pin(version):
             (repo / "kvctl.yaml").write_text(f"environments:\n  prod: {{address: '{proxy.url}', version: {version}}}\n")
