@@ -13,6 +13,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // libgit2 from the system (Debian: libgit2-dev), found through pkg-config.
@@ -32,7 +38,7 @@ let package = Package(
         // Logstash's pipeline grammar (LSCL), parsed with positions and Logstash-style "expected" errors.
         .target(name: "LogstashConfig", dependencies: ["TextPositions"]),
         // Go text/template as consul-template uses it: parse, collect key references, render with a source map.
-        .target(name: "ConsulTemplate", dependencies: ["TextPositions"]),
+        .target(name: "ConsulTemplate", dependencies: ["TextPositions", "JSONSchema"]),
         // One validator type per kind of content, behind the `Validator` protocol. Pure like the core.
         .target(name: "Validation", dependencies: [
             "KVCore", "JSONSchema", "LogstashConfig", "ConsulTemplate", .product(name: "Yams", package: "Yams"),
@@ -49,8 +55,10 @@ let package = Package(
         .executableTarget(
             name: "kvctl",
             dependencies: [
-                "KVCore", "Snapshots", "Validation", "Publishing", "LocalStore", "ConsulKit", "Workflows", "GitKit",
+                "KVCore", "Snapshots", "Validation", "Publishing", "LocalStore", "ConsulKit", "Workflows", "GitKit", "Agent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // What a publish writes to (the `KVStore` protocol) and pure publish planning: no HTTP, no files.
@@ -78,8 +86,25 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // `kvctl agent`'s parts: webhook verification, metrics, the HTTP endpoint, leadership, the reconcile loop.
+        .target(name: "Agent", dependencies: [
+            "Workflows", "GitKit", "ConsulKit", "Publishing", "KVCore",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // `make soak` and manual use: the Consul double in the foreground.
         .executableTarget(name: "consul-double", dependencies: ["ConsulDouble"]),
+        .testTarget(name: "AgentTests", dependencies: [
+            "Agent", "GitKit", "ConsulDouble", "ConsulKit", "TestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "KVCoreTests", dependencies: ["KVCore", "TestSupport"]),
         .testTarget(name: "SnapshotsTests", dependencies: ["Snapshots", "GitKit", "KVCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),

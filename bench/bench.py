@@ -132,8 +132,8 @@ def bench_ls(kvctl, runs):
 class Double:
     """The consul-double executable on a free port; its URL is the first line it prints."""
 
-    def __init__(self, executable):
-        self.process = subprocess.Popen([executable], stdout=subprocess.PIPE, text=True)
+    def __init__(self, executable, *arguments):
+        self.process = subprocess.Popen([executable, *arguments], stdout=subprocess.PIPE, text=True)
         self.url = self.process.stdout.readline().strip()
         if not self.url.startswith("http://"):
             sys.exit(f"bench: consul-double printed {self.url!r} instead of its URL")
@@ -173,8 +173,19 @@ def add_templates(repo):
     git(repo, "tag", "-a", "v1.1.1", "-m", "v1.1.1")
 
 
+def templates_repo():
+    """The synthetic repository with the templates' tags, in a copy, so the extra tags never change
+    what the ls benchmark reads."""
+    repo = WORK / "repo-publish-templates"
+    if not (repo / ".git").exists():
+        shutil.copytree(synthetic_repo(), repo, symlinks=True)
+    add_templates(repo)
+    return repo
+
+
 def consul_index(url):
-    """The double's X-Consul-Index: it moves with every write (a session, a lock, a transaction)."""
+    """The KV store's X-Consul-Index (as Consul's for the empty prefix): it moves with every KV write (a
+    lock, a transaction), not with a session's creation, which the request count shows."""
     address = urllib.parse.urlparse(url)
     connection = http.client.HTTPConnection(address.hostname, address.port)
     connection.request("GET", "/v1/kv/?keys")
@@ -221,11 +232,7 @@ def bench_publish(kvctl, runs, double):
     if not double or not Path(double).exists():
         print("\npublish: skipped (no consul-double executable; make bench builds it)")
         return
-    # A copy, so the extra tags never change what the ls benchmark reads.
-    repo = WORK / "repo-publish-templates"
-    if not (repo / ".git").exists():
-        shutil.copytree(synthetic_repo(), repo, symlinks=True)
-    add_templates(repo)
+    repo = templates_repo()
     items = json.loads(subprocess.run([kvctl, "export", "--at", "v1.1.0", "-C", str(repo)], capture_output=True,
                                       check=True).stdout)
     keys = len(items)
@@ -442,6 +449,74 @@ output {{
 """
 
 
+def bench_fidelity(kvctl, runs, double):
+    """Issue 13's no-op republish (values unread when nothing changed since the record) and issue 17's
+    128 operations per transaction against a double reporting Consul 1.14."""
+    if not double or not Path(double).exists():
+        print("\nfidelity: skipped (no consul-double executable)")
+        return
+    repo = templates_repo()
+    keys = len(json.loads(subprocess.run([kvctl, "export", "--at", "v1.1.0", "-C", str(repo)], capture_output=True,
+                                         check=True).stdout))
+    rows = {"full128": [], "noop": []}
+    for _ in range(max(1, min(runs, 3))):
+        with Double(double, "--version", "1.14.0") as server:
+            rows["full128"].append(kvctl_publish(kvctl, repo, server.url, "v1.1.0"))
+            for _ in range(3):
+                rows["noop"].append(kvctl_publish(kvctl, repo, server.url, "v1.1.0"))
+    print(f"\nfidelity: {keys:,} keys into a double reporting Consul 1.14.0 — {os.cpu_count()} cores, best of "
+          f"{len(rows['noop'])} no-ops; now / last run ({LAST.get('cores', '?')} cores, {LAST.get('date', 'none recorded')})")
+    for name, slug, target in [("publish at 128 operations", "full128", f"<= {math.ceil(keys / 128) + 6} requests"),
+                               ("no-op republish", "noop", "0 writes, <= 2 requests, <= 150 ms")]:
+        measured = rows[slug]
+        best, median = min(m[0] for m in measured), statistics.median(m[0] for m in measured)
+        _, requests, transactions, writes, _ = measured[0]
+        cells = [now_last(value, figure(f"fidelity/{slug}/{what}", value))
+                 for what, value in [("requests", requests), ("transactions", transactions), ("writes", writes)]]
+        print(f"  {name:<28} requests {cells[0]:>9}  txn {cells[1]:>9}  writes {cells[2]:>7}  best ms "
+              f"{now_last(best, figure(f'fidelity/{slug}/best ms', round(best, 1)))}  median {median:.0f}  target {target}")
+
+
+REVIEW_TEMPLATES = 1000
+
+
+def review_repo():
+    """2,000 keys in 100 manifests and 1,000 templates, each reading one service's tree and one key of
+    the next, tagged v1.0.0; v1.0.1 changes 10 input keys (one in each of the first ten services)."""
+    repo = WORK / "repo-review-1000"
+    if (repo / ".git").exists():
+        return repo
+    shutil.rmtree(repo, ignore_errors=True)
+    service_manifests(repo, None, manifests=100, files_per_manifest=0)
+    folder = repo / "kv" / "templates"
+    folder.mkdir()
+    lines = ["config:"]
+    for i in range(REVIEW_TEMPLATES):
+        (folder / f"t-{i:04d}.ctmpl").write_text(
+            f'# template {i}\n{{{{ range tree "config/service-{i % 100:03d}/" }}}}{{{{ .Key }}}} = {{{{ .Value }}}}\n{{{{ end }}}}'
+            f'peer = {{{{ key "config/service-{(i + 1) % 100:03d}/setting-05" }}}}\n')
+        lines += [f"  - key: config/templates/t-{i:04d}.ctmpl", f"    file: t-{i:04d}.ctmpl"]
+    (folder / "templates.yaml").write_text("\n".join(lines) + "\n")
+    commit_and_tag(repo, "review tree")
+    for m in range(10):
+        manifest = repo / "kv" / f"service-{m:03d}" / "settings.yaml"
+        manifest.write_text(manifest.read_text().replace(f"value: {m * 100 + 7}\n", f"value: {m * 100 + 7}0\n", 1))
+    git(repo, "commit", "-qam", "10 input keys changed")
+    git(repo, "tag", "-a", "v1.0.1", "-m", "v1.0.1")
+    return repo
+
+
+def bench_review(kvctl, runs):
+    repo = review_repo()
+    rows = [
+        ("kvctl diff v1.0.0 v1.0.1 --rendered", measure([kvctl, "diff", "-C", str(repo), "v1.0.0", "v1.0.1", "--rendered"], runs)),
+        ("kvctl review v1.0.0 v1.0.1 --output markdown",
+         measure(f"{kvctl} review -C {repo} v1.0.0 v1.0.1 --output markdown; test $? -le 1", runs)),
+    ]
+    table(f"review: 2,000 keys, {REVIEW_TEMPLATES} templates, 10 input keys changed (100 renderings change)", rows)
+    print("  targets: each <= 500 ms")
+
+
 class CountingProxy:
     """Forwards HTTP/1.1 requests to `url`, counting them: what kvctl sends to one Consul."""
 
@@ -455,10 +530,18 @@ class CountingProxy:
 
             def forward(self):
                 proxy.count += 1
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                upstream = http.client.HTTPConnection(target.hostname, target.port)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                    # AsyncHTTPClient sends the agent's session and lock writes chunked.
+                    body = b""
+                    while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                        body += self.rfile.read(size)
+                        self.rfile.readline()
+                    self.rfile.readline()
+                else:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    body = self.rfile.read(length) if length else None
+                upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=700)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "transfer-encoding", "content-length")}
                 upstream.request(self.command, self.path, body=body, headers=headers)
                 response = upstream.getresponse()
                 data = response.read()
@@ -533,7 +616,249 @@ def bench_envs(kvctl, runs, double):
     print(f"  status --all peak MB: {status_peak:.1f}")
 
 
-BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish, "envs": bench_envs}
+def live_indexes(url):
+    """Every key's ModifyIndex in the double, by key."""
+    address = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port)
+    connection.request("GET", "/v1/kv/?recurse")
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return {} if response.status == 404 else {entry["Key"]: entry["ModifyIndex"] for entry in json.loads(body)}
+
+
+def adoption_items(keys=10_000):
+    """What scripts leave in a Consul: short settings, every tenth value a JSON document, every
+    twentieth multi-line text, every fiftieth with Flags another tool set."""
+    items = []
+    for i in range(keys):
+        key = f"config/service-{i // 20:03d}/setting-{i % 20:02d}"
+        if i % 10 == 3:
+            value = json.dumps({"service": i // 20, "limits": {"rps": i, "burst": i * 2}}, indent=2) + "\n"
+        elif i % 20 == 7:
+            value = f"line one of {i}\nline two\n"
+        else:
+            value = str(i * 7 % 1000)
+        items.append({"key": key, "flags": 7 if i % 50 == 0 else 0, "value": base64.b64encode(value.encode()).decode()})
+    return items
+
+
+def bench_adopt(kvctl, runs, double):
+    if not double or not Path(double).exists():
+        print("\nadopt: skipped (no consul-double executable)")
+        return
+    items = adoption_items()
+    imports, files, adoption = [], 0, None
+    with Double(double) as server:
+        put_each_key(server.url, items)
+        for run in range(max(1, runs)):
+            repo = WORK / f"repo-adopt-{run}"
+            shutil.rmtree(repo, ignore_errors=True)
+            repo.mkdir(parents=True)
+            git(repo, "init", "-q")
+            (repo / "kvctl.yaml").write_text("name: adopted\n")
+            start = time.perf_counter()
+            done = subprocess.run([kvctl, "import", "-C", str(repo), "--consul", server.url, "--prefix", "config/"],
+                                  capture_output=True, text=True)
+            imports.append((time.perf_counter() - start) * 1000)
+            if done.returncode != 0:
+                sys.exit(f"bench: kvctl import failed:\n{done.stderr}")
+            files = len(done.stdout.splitlines())
+        # The round trip on the last import: commit, release, publish; then which non-meta keys moved.
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "import")
+        subprocess.run([kvctl, "release", "--yes", "-C", str(repo)], check=True, capture_output=True, env=GIT_ENV)
+        before = live_indexes(server.url)
+        elapsed, requests, transactions, writes, _ = kvctl_publish(kvctl, repo, server.url, "v1.0.0")
+        after = live_indexes(server.url)
+        rewritten = [key for key in before if not key.startswith("kvctl/") and after.get(key) != before[key]]
+        meta = sorted({key for key in after if after.get(key) != before.get(key)} - set(rewritten))
+        adoption = (elapsed, requests, transactions, writes, len(rewritten), len(meta))
+    print(f"\nadopt: {len(items):,} live keys into a new repository — {os.cpu_count()} cores, best of {len(imports)}; "
+          f"now / last run ({LAST.get('cores', '?')} cores, {LAST.get('date', 'none recorded')})")
+    best = min(imports)
+    print(f"  kvctl import --consul: {now_last(best, figure('adopt/import/best ms', round(best, 1)))} ms best, "
+          f"{now_last(files, figure('adopt/import/files written', files))} files written")
+    elapsed, requests, transactions, writes, rewritten, meta = adoption
+    print(f"  import -> release -> publish: {now_last(rewritten, figure('adopt/publish/keys rewritten', rewritten))} keys rewritten "
+          f"(target 0), {now_last(meta, figure('adopt/publish/meta keys written', meta))} meta keys written (lock, record, chunks), "
+          f"{now_last(transactions, figure('adopt/publish/transactions', transactions))} transactions, "
+          f"{now_last(requests, figure('adopt/publish/requests', requests))} requests, "
+          f"{now_last(elapsed, figure('adopt/publish/ms', round(elapsed, 1)))} ms")
+
+
+
+def kv_value(url, key):
+    address = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port)
+    connection.request("GET", "/v1/kv/" + urllib.parse.quote(key) + "?raw")
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return body if response.status == 200 else None
+
+
+def http_text(url, method="GET", body=None, headers=None):
+    address = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    connection.request(method, address.path or "/", body=body, headers=headers or {})
+    response = connection.getresponse()
+    text = response.read().decode()
+    connection.close()
+    return response.status, text
+
+
+def wait_for(check, ceiling):
+    """Seconds until `check()` holds (polled every 5 ms), None past `ceiling` seconds."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < ceiling:
+        if check():
+            return time.perf_counter() - start
+        time.sleep(0.005)
+    return None
+
+
+def metric(agent_url, name):
+    """The first sample of `name` in the agent's /metrics, as a float."""
+    _, text = http_text(agent_url + "/metrics")
+    found = re.search(r"^" + re.escape(name) + r"(\{[^}]*\})? (\S+)$", text, re.M)
+    return float(found.group(2)) if found else None
+
+
+def rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+class Agent:
+    """`kvctl agent` on a free port; its address is in the first log line."""
+
+    def __init__(self, kvctl, arguments, cwd):
+        self.process = subprocess.Popen([kvctl, "agent", "--listen", "127.0.0.1:0", *arguments], cwd=cwd,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        first = json.loads(self.process.stderr.readline())
+        self.url = "http://" + first["address"]
+        import threading
+        log = Path(cwd) / "agent.log"
+
+        def drain():
+            with log.open("w") as out:
+                for line in self.process.stderr:
+                    out.write(line)
+                    out.flush()
+        threading.Thread(target=drain, daemon=True).start()
+
+    def reconciles(self):
+        _, text = http_text(self.url + "/metrics")
+        return sum(float(v) for v in re.findall(r"^kvctl_reconcile_total\{[^}]*\} (\S+)$", text, re.M))
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=120)
+
+
+def bench_agent(kvctl, runs, double):
+    reconciles = int(os.environ.get("AGENT_RECONCILES", "1000"))
+    if not double or not Path(double).exists():
+        print("\nagent: skipped (no consul-double executable)")
+        return
+    import hashlib, hmac
+    base = WORK / "agent"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    repo, remote = base / "repo", base / "remote.git"
+    shutil.copytree(synthetic_repo(), repo, symlinks=True)
+    key = "config/service-000/setting-05"
+    manifest = repo / "kv/service-000/settings.yaml"
+    manifest.write_text(manifest.read_text().replace("value: 5\n", "value: 123456\n", 1))
+    git(repo, "commit", "-qam", "one key changed")
+    git(repo, "tag", "-a", "v1.0.1", "-m", "v1.0.1")
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True, stdout=subprocess.DEVNULL)
+    git(repo, "remote", "add", "origin", str(remote))
+    secret = base / "secret"
+    secret.write_text("bench-secret\n")
+    figures = {}
+    with Double(double) as server:
+        proxy = CountingProxy(server.url)
+
+        def pin(version):
+            (repo / "kvctl.yaml").write_text(f"environments:\n  prod: {{address: '{proxy.url}', version: {version}}}\n")
+            git(repo, "add", "-A")
+            git(repo, "commit", "-qm", f"pin {version}")
+            git(repo, "push", "-q", "-f", "origin", "HEAD:refs/heads/main", "--tags")
+
+        git(repo, "branch", "-M", "main")
+        pin("v1.0.0")
+        agent = Agent(kvctl, ["--env", "prod", "--repo", str(remote), "--clone-dir", str(base / "clone"), "--interval", "1h",
+                              "--webhook-secret-file", str(secret)], base)
+        try:
+            if wait_for(lambda: http_text(agent.url + "/readyz")[0] == 200, 600) is None:
+                sys.exit("bench: the agent never became ready")
+            # Signed webhook to live, one key changed.
+            pin("v1.0.1")
+            body = b'{"ref":"refs/heads/main"}'
+            signature = "sha256=" + hmac.new(b"bench-secret", body, hashlib.sha256).hexdigest()
+            start = time.perf_counter()
+            http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature, "X-GitHub-Event": "push"})
+            live = wait_for(lambda: kv_value(server.url, key) == b"123456", 120)
+            figures["webhook to live s"] = None if live is None else time.perf_counter() - start
+            # Out-of-band write to drift reported (the agent notices at its next reconcile: a webhook wakes it).
+            wait_for(lambda: metric(agent.url, "kvctl_live_version_info") is not None and agent.reconciles() >= 2, 60)
+            address = urllib.parse.urlparse(server.url)
+            connection = http.client.HTTPConnection(address.hostname, address.port)
+            connection.request("PUT", "/v1/kv/" + key, body=b"by hand")
+            connection.getresponse().read()
+            # Drift is read at each reconcile (not watched yet): a wake stands in for the next interval.
+            start = time.perf_counter()
+            http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature})
+            reported = wait_for(lambda: (metric(agent.url, "kvctl_drift_keys") or 0) >= 1, 120)
+            figures["drift reported s (after a wake)"] = None if reported is None else time.perf_counter() - start
+            connection.request("PUT", "/v1/kv/" + key, body=b"123456")
+            connection.getresponse().read()
+            connection.close()
+            # Requests of an idle agent per interval: what one reconcile sends (the interval is the wait between them).
+            before_count, before = proxy.count, agent.reconciles()
+            idle = 10
+            for _ in range(idle):
+                done = agent.reconciles()
+                http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature})
+                wait_for(lambda: agent.reconciles() > done, 120)
+            figures["requests per idle reconcile"] = (proxy.count - before_count) / max(1, agent.reconciles() - before)
+            # RSS over many reconciles, each woken by a webhook.
+            rss_start = rss_mb(agent.process.pid)
+            started = time.perf_counter()
+            for n in range(reconciles):
+                done = agent.reconciles()
+                http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature})
+                wait_for(lambda: agent.reconciles() > done, 120)
+            figures["reconciles"] = reconciles
+            figures["rss start MB"], figures["rss end MB"] = rss_start, rss_mb(agent.process.pid)
+            figures["reconcile s"] = (time.perf_counter() - started) / reconciles
+            fds = len(os.listdir(f"/proc/{agent.process.pid}/fd"))
+            figures["open fds"] = fds
+        finally:
+            agent.stop()
+            proxy.close()
+    with Double(double) as fresh:
+        # One publish of the same release into an empty store: the workflow a sync runs, at its largest.
+        process = subprocess.Popen([kvctl, "publish", "v1.0.1", "--yes", "-C", str(repo), "--consul", fresh.url],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(process.pid, 0)
+        figures["one sync peak MB"] = usage.ru_maxrss / 1024
+    print(f"\nagent: 10,000 keys, the Consul double — {os.cpu_count()} cores; now / last run ({LAST.get('cores', '?')} cores, "
+          f"{LAST.get('date', 'none recorded')})")
+    targets = {"webhook to live s": "<= 1 s", "drift reported s (after a wake)": "<= 1 s (watched: not built)",
+               "requests per idle reconcile": "<= 2 per interval", "rss end MB": "flat, <= 1.5x one sync",
+               "one sync peak MB": ""}
+    for name, value in figures.items():
+        shown = round(value, 3) if isinstance(value, float) else value
+        print(f"  {name:<44} {now_last(shown, figure(f'agent/{name}', shown), 3):>24}  {targets.get(name, '')}")
+
+
+BENCHES = {"ls": bench_ls, "validate": bench_validate, "logstash": bench_logstash, "publish": bench_publish,
+           "fidelity": bench_fidelity, "envs": bench_envs, "adopt": bench_adopt, "review": bench_review, "agent": bench_agent}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
@@ -543,6 +868,7 @@ if __name__ == "__main__":
     parser.add_argument("benches", nargs="*", help=f"which to run (default: all of {', '.join(BENCHES)})")
     args = parser.parse_args()
     for name in args.benches or list(BENCHES):
-        extra = [args.double] if name in ("publish", "envs") else []
+        # Sections that talk to Consul take the double's executable as a third parameter.
+        extra = [args.double] if BENCHES[name].__code__.co_argcount == 3 else []
         BENCHES[name](str(Path(args.kvctl).resolve()), args.runs, *extra)
     save_run()

@@ -4,8 +4,8 @@ import NIOPosix
 import NIOSSL
 
 /// A Consul test double: a real HTTP/1.1 server on loopback serving the KV, txn and session API kvctl
-/// uses, with fault switches and request counters. A test tool, not a Consul: no blocking queries, no
-/// Raft; other datacenters (`DoubleOptions.remoteDatacenters`) are separate stores behind the same listener.
+/// uses, with fault switches and request counters. A test tool, not a Consul: no Raft, one index for
+/// every write; KV reads block on `?index=` as Consul's do; other datacenters (`DoubleOptions.remoteDatacenters`) are separate stores behind the same listener.
 ///
 /// ```swift
 /// let double = try await ConsulDouble.start()
@@ -108,6 +108,12 @@ public final class ConsulDouble: Sendable {
                 for entry in entries { state.seed(entry, at: index) }
             }
         }
+    }
+
+    /// Forgets the tombstones of deletions at or before `index` in the agent's datacenter, as Consul's
+    /// tombstone GC does after a while: listings under a deleted key's prefix may answer a lower index.
+    public func reapTombstones(through index: UInt64) {
+        core.state.withLockedValue { $0.reapTombstones(through: index) }
     }
 
     /// The current raft index.

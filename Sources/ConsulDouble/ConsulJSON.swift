@@ -114,3 +114,20 @@ struct HealthEntryJSON: Encodable {
     var Service = Service()
     var Checks: [Check]
 }
+
+/// `/v1/agent/self`, reduced to `Config` and the `DebugConfig` field clients read.
+struct AgentSelfJSON: Encodable {
+    struct Config: Encodable {
+        var Datacenter: String
+        var NodeName: String
+        var Server: Bool
+        var Version: String
+    }
+
+    struct DebugConfig: Encodable {
+        var ACLsEnabled: Bool
+    }
+
+    var Config: Config
+    var DebugConfig: DebugConfig
+}

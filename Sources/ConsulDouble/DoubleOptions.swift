@@ -1,3 +1,5 @@
+import KVCore
+
 /// How a `ConsulDouble` behaves; the defaults are Consul's.
 public struct DoubleOptions: Sendable {
     public var host: String
@@ -20,8 +22,18 @@ public struct DoubleOptions: Sendable {
     /// Key prefixes the token may not read: a recursive read leaves them out (with
     /// `X-Consul-Results-Filtered-By-ACLs: true` when the request carried a token), a single read answers `403`.
     public var deniedReadPrefixes: [String]
-    /// `maxTxnOps`, fixed in Consul's code (not a setting): 64 before Consul 1.14, 128 since.
-    public var maxTransactionOperations: Int
+    /// What `/v1/agent/self` reports as `Config.Version` (Consul's `VersionWithMetadata()`, such as
+    /// `1.14.0` or `1.15.2+ent`); it decides the transaction limit unless that is set.
+    public var version: String
+    /// The token lacks `agent:read`: `/v1/agent/self` answers 403 (agent/agent_endpoint.go `AgentSelf`).
+    public var deniesAgentRead: Bool
+    /// `maxTxnOps`, fixed in Consul's code (not a setting): 64 before Consul 1.14, 128 since
+    /// (hashicorp/consul#14599); `version`'s unless set.
+    public var maxTransactionOperations: Int {
+        get { transactionLimit ?? TransactionLimits.consulMaxOperations(version: version) ?? 64 }
+        set { transactionLimit = newValue }
+    }
+    private var transactionLimit: Int?
     /// Consul 1.21.5's key check: any key outside `^[a-zA-Z0-9,_./\-?&=]+$` in a `/v1/kv/` path,
     /// reads included, answers 500 (hashicorp/consul#22835, introduced by hashicorp/consul#22682).
     public var validatesKeysAs1_21_5: Bool
@@ -32,7 +44,7 @@ public struct DoubleOptions: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, unixSocketPath: String? = nil, tls: DoubleTLS? = nil, datacenter: String = "dc1", token: String? = nil,
-        deniedWritePrefixes: [String] = [], maxTransactionOperations: Int = 64,
+        deniedWritePrefixes: [String] = [], maxTransactionOperations: Int? = nil, version: String = "1.13.7", deniesAgentRead: Bool = false,
         maxValueSize: Int = 512 * 1024, maxTransactionBodySize: Int = 512 * 1024,
         nodeName: String = "consul-double", remoteDatacenters: [String: [String]] = [:], deniedReadPrefixes: [String] = [],
         validatesKeysAs1_21_5: Bool = false
@@ -44,7 +56,9 @@ public struct DoubleOptions: Sendable {
         self.datacenter = datacenter
         self.token = token
         self.deniedWritePrefixes = deniedWritePrefixes
-        self.maxTransactionOperations = maxTransactionOperations
+        transactionLimit = maxTransactionOperations
+        self.version = version
+        self.deniesAgentRead = deniesAgentRead
         self.maxValueSize = maxValueSize
         self.maxTransactionBodySize = maxTransactionBodySize
         self.nodeName = nodeName

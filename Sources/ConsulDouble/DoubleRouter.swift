@@ -24,13 +24,26 @@ struct DoubleRouter: Sendable {
         if path == "/v1/health/service/consul", request.method == "GET" { return consulServers(in: datacenter) }
         if path == "/v1/status/leader", request.method == "GET" { return .json("127.0.0.1:8300") }
         if path == "/v1/acl/token/self", request.method == "GET" { return tokenSelf() }
+        if path == "/v1/agent/self", request.method == "GET" { return agentSelf(datacenter: datacenter) }
         return .text(404, "the Consul double does not serve \(request.method) \(path)")
     }
 
     /// ACLs are on when the double has a token or write rules; Consul answers 401 when they are off.
     private func tokenSelf() -> DoubleResponse {
-        guard options.token != nil || !options.deniedWritePrefixes.isEmpty else { return .text(401, "ACL support disabled") }
+        guard aclsEnabled else { return .text(401, "ACL support disabled") }
         return .json(["AccessorID": Self.accessorID, "Description": "the Consul double's token"])
+    }
+
+    private var aclsEnabled: Bool { options.token != nil || !options.deniedWritePrefixes.isEmpty || options.deniesAgentRead }
+
+    /// The parts of `/v1/agent/self` clients read: `Config` with `Version`. It needs `agent:read` on the
+    /// agent's node (hashicorp/consul agent/agent_endpoint.go `AgentSelf`, `AgentReadAllowed`).
+    private func agentSelf(datacenter: String) -> DoubleResponse {
+        if options.deniesAgentRead {
+            return .text(403, "Permission denied: token with AccessorID '\(Self.accessorID)' lacks permission 'agent:read' on \"\(options.nodeName)\"")
+        }
+        return .json(AgentSelfJSON(Config: .init(Datacenter: datacenter, NodeName: options.nodeName, Server: true, Version: options.version),
+                                   DebugConfig: .init(ACLsEnabled: aclsEnabled)))
     }
 
     /// The servers of `datacenter` as `/v1/health/service/consul` lists them: every server registers the

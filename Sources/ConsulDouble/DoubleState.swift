@@ -19,6 +19,15 @@ public struct KVScope: Sendable, Hashable {
 struct DoubleState: Sendable {
     private(set) var index: UInt64 = 1
     private var tables: [KVScope: [String: DoubleEntry]] = [:]
+    /// Each table's keys in byte order, as Consul's radix tree keeps them: a listing is a binary
+    /// search and a walk, not a sort of the whole store.
+    private var ordered: [KVScope: [String]] = [:]
+    /// Deleted keys and the index of their deletion, so a listing's index never slides back when a
+    /// key goes (hashicorp/consul agent/consul/state/graveyard.go); Consul reaps them after a while.
+    private var tombstones: [KVScope: [String: UInt64]] = [:]
+    /// The highest index at which any key was written or deleted: Consul's `kvsMaxIndex`, the index of
+    /// the `kvs` and `tombstones` tables.
+    private var kvIndex: UInt64 = 0
     var sessions: [String: DoubleSession] = [:]
     /// Keys whose lock was lost by an invalidated session; no session may acquire them before this instant.
     private var lockDelays: [KVScope: [String: ContinuousClock.Instant]] = [:]
@@ -27,7 +36,51 @@ struct DoubleState: Sendable {
 
     /// Every entry whose key starts with `prefix`, in Consul's order (by bytes: the store is a radix tree).
     func entries(under prefix: String, in scope: KVScope = .default) -> [DoubleEntry] {
-        (tables[scope] ?? [:]).values.filter { $0.key.hasPrefix(prefix) }.sorted { $0.key.precedesInByteOrder($1.key) }
+        keys(under: prefix, in: scope).compactMap { tables[scope]?[$0] }
+    }
+
+    /// The keys starting with `prefix`'s bytes, in byte order.
+    private func keys(under prefix: String, in scope: KVScope) -> ArraySlice<String> {
+        let keys = ordered[scope] ?? []
+        let start = Self.position(of: prefix, in: keys)
+        var end = start
+        while end < keys.count, keys[end].utf8.starts(with: prefix.utf8) { end += 1 }
+        return keys[start..<end]
+    }
+
+    /// Where `key` is or would go in `keys` (sorted by bytes).
+    private static func position(of key: String, in keys: [String]) -> Int {
+        var low = 0, high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if keys[middle].precedesInByteOrder(key) { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// `X-Consul-Index` of a listing (`?recurse`, `?keys`, whatever the separator collapses): the highest
+    /// ModifyIndex under `prefix`, tombstones included, else the whole table's index (hashicorp/consul
+    /// agent/consul/state/kvs.go `kvsListTxn`; agent/consul/kvs_endpoint.go `List`/`ListKeys` answer
+    /// 1 rather than 0). Computed before ACL filtering, as Consul does.
+    func listIndex(under prefix: String, in scope: KVScope = .default) -> UInt64 {
+        var highest: UInt64 = 0
+        if !prefix.isEmpty {
+            for key in keys(under: prefix, in: scope) { highest = max(highest, tables[scope]?[key]?.modifyIndex ?? 0) }
+            for (key, index) in tombstones[scope] ?? [:] where key.utf8.starts(with: prefix.utf8) { highest = max(highest, index) }
+        }
+        return max(highest == 0 ? kvIndex : highest, 1)
+    }
+
+    /// `X-Consul-Index` of a single-key read: the entry's ModifyIndex, or the table's index when the key
+    /// is absent (agent/consul/kvs_endpoint.go `Get`).
+    func keyIndex(_ key: String, in scope: KVScope = .default) -> UInt64 {
+        tables[scope]?[key]?.modifyIndex ?? max(kvIndex, 1)
+    }
+
+    /// Forgets the tombstones of deletions at or before `index`, as Consul's tombstone GC does
+    /// (graveyard.go `ReapTxn`): a listing's index may then go backwards.
+    mutating func reapTombstones(through index: UInt64) {
+        for scope in tombstones.keys { tombstones[scope] = tombstones[scope]?.filter { $0.value > index } }
     }
 
     /// Runs `body` on a copy at the next raft index and keeps the copy only if `body` did not throw,
@@ -98,10 +151,10 @@ struct DoubleState: Sendable {
             if existing != nil { throw .condition("key \(quoted) exists") }
             return []
         case .delete:
-            tables[op.scope]?[op.key] = nil
+            remove(op.key, in: op.scope, at: index)
             return []
         case .deleteTree:
-            tables[op.scope] = tables[op.scope]?.filter { !$0.key.hasPrefix(op.key) }
+            for key in keys(under: op.key, in: op.scope) { remove(key, in: op.scope, at: index) }
             return []
         case .deleteCAS:
             // An absent key succeeds: there is nothing left to protect (hashicorp/consul
@@ -109,7 +162,7 @@ struct DoubleState: Sendable {
             if let existing, existing.modifyIndex != op.index || op.index == 0 {
                 throw .condition("failed to delete key \(quoted), index is stale")
             }
-            tables[op.scope]?[op.key] = nil
+            remove(op.key, in: op.scope, at: index)
             return []
         }
     }
@@ -119,7 +172,9 @@ struct DoubleState: Sendable {
         var entry = entry
         entry.createIndex = tables[scope]?[entry.key]?.createIndex ?? index
         entry.modifyIndex = index
+        if tables[scope]?[entry.key] == nil { insertOrdered(entry.key, in: scope) }
         tables[scope, default: [:]][entry.key] = entry
+        kvIndex = index
     }
 
     /// Ends a session: its locks are released or its keys deleted, per its behaviour, and the keys stay
@@ -132,8 +187,9 @@ struct DoubleState: Sendable {
                 case .release:
                     tables[scope]?[key]?.session = nil
                     tables[scope]?[key]?.modifyIndex = index
+                    kvIndex = index
                 case .delete:
-                    tables[scope]?[key] = nil
+                    remove(key, in: scope, at: index)
                 }
                 if session.lockDelay > .zero { lockDelays[scope, default: [:]][key] = now + session.lockDelay }
             }
@@ -151,8 +207,27 @@ struct DoubleState: Sendable {
         let entry = DoubleEntry(
             key: op.key, value: op.value, flags: op.flags, createIndex: existing?.createIndex ?? index,
             modifyIndex: index, lockIndex: lockIndex, session: session)
+        if existing == nil { insertOrdered(op.key, in: op.scope) }
         tables[op.scope, default: [:]][op.key] = entry
+        kvIndex = index
         return entry
+    }
+
+    /// Deleting leaves a tombstone at the deletion's index (agent/consul/state/kvs.go `kvsDeleteTxn`);
+    /// an absent key changes nothing.
+    private mutating func remove(_ key: String, in scope: KVScope, at index: UInt64) {
+        guard tables[scope]?.removeValue(forKey: key) != nil else { return }
+        if let keys = ordered[scope] {
+            let at = Self.position(of: key, in: keys)
+            ordered[scope]?.remove(at: at)
+        }
+        tombstones[scope, default: [:]][key] = index
+        kvIndex = index
+    }
+
+    private mutating func insertOrdered(_ key: String, in scope: KVScope) {
+        let at = Self.position(of: key, in: ordered[scope] ?? [])
+        ordered[scope, default: []].insert(key, at: at)
     }
 
     private func validSession(_ op: KVOperation) throws(OperationFailure) -> String {

@@ -55,11 +55,27 @@ final class HTTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             action = { self.write(response, for: head, context: context) }
         case .hang:
             return
+        case .block(let query):
+            return hold(query, head: head, context: context)
         }
         if let delay {
             context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { action() }
         } else {
             action()
+        }
+    }
+
+    /// Polls a blocking query every few milliseconds on the connection's event loop until it answers;
+    /// a client that hung up ends it.
+    private func hold(_ query: DoubleCore.BlockingQuery, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(5)) {
+            guard context.channel.isActive else { return }
+            var query = query
+            if let response = self.core.poll(&query) {
+                self.write(response, for: head, context: context)
+            } else {
+                self.hold(query, head: head, context: context)
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+import JSONSchema
+
 /// `/v1/kv/<key>`: GET (plain, `recurse`, `keys` + `separator`, `raw`), PUT (`flags`, `cas`, `acquire`,
 /// `release`) and DELETE (`recurse`, `cas`).
 extension DoubleRouter {
@@ -14,6 +16,9 @@ extension DoubleRouter {
     }
 
     private func read(_ request: DoubleRequest, key: String, state: DoubleState) -> DoubleResponse {
+        // agent/http.go `parseWait`: a malformed blocking parameter is the client's error.
+        if let index = request.query["index"], UInt64(index) == nil { return .text(400, "Invalid index") }
+        if let wait = request.query["wait"], GoDuration.parse(wait) == nil { return .text(400, "Invalid wait time") }
         let scope = Self.scope(of: request)
         let all = state.entries(under: key, in: scope)
         let visible = all.filter(readable)
@@ -29,16 +34,16 @@ extension DoubleRouter {
                 }
                 if names.last != name { names.append(name) }
             }
-            let response = names.isEmpty ? DoubleResponse.notFound : .json(names)
-            return response.withConsulIndex(state.index).filteredByACLs(filtered)
+            // Written by hand, as listings are: JSONEncoder took 40 ms for 10,000 names.
+            let response = names.isEmpty ? DoubleResponse.notFound : .json(text: "[" + names.map(jsonQuoted).joined(separator: ",") + "]")
+            return response.withConsulIndex(state.listIndex(under: key, in: scope)).filteredByACLs(filtered)
         }
         if request.query["recurse"] != nil {
-            let index = visible.map(\.modifyIndex).max() ?? state.index
             let response = visible.isEmpty ? DoubleResponse.notFound : DoubleResponse.json(text: EntryJSON.list(visible))
-            return response.withConsulIndex(index).filteredByACLs(filtered)
+            return response.withConsulIndex(state.listIndex(under: key, in: scope)).filteredByACLs(filtered)
         }
         if let denial = readDenial(key) { return .text(403, denial) }
-        guard let entry = state.entry(key, in: scope) else { return DoubleResponse.notFound.withConsulIndex(state.index) }
+        guard let entry = state.entry(key, in: scope) else { return DoubleResponse.notFound.withConsulIndex(state.keyIndex(key, in: scope)) }
         if request.query["raw"] != nil {
             return DoubleResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: entry.value)
                 .withConsulIndex(entry.modifyIndex)

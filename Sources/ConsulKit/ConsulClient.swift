@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOHTTP1
 import Publishing
 
@@ -14,6 +15,14 @@ import Publishing
 public final class ConsulClient: KVStore {
     public let configuration: ConsulConfiguration
     let transport: ConsulTransport
+    /// What `/v1/agent/self` said (`serverTransactionLimit()`), asked once.
+    let agentSelf = NIOLockedValueBox<AgentSelf?>(nil)
+
+    struct AgentSelf {
+        let limit: ServerTransactionLimit
+        /// Whether ACLs are on, when the agent said (`DebugConfig.ACLsEnabled`) or refused (a 403 needs them).
+        let aclsEnabled: Bool?
+    }
 
     /// Call `shutdown()` when done, or use `withClient`.
     public init(configuration: ConsulConfiguration) throws {

@@ -128,7 +128,9 @@ extension ConsulClient: WriteAccessChecking {
     }
 
     /// Consul answers 401 "ACL support disabled" when ACLs are off; any other answer means they are on.
+    /// Not asked when `/v1/agent/self` told already.
     func aclEnabled() async throws -> Bool {
+        if let known = agentSelf.withLockedValue({ $0?.aclsEnabled }) { return known }
         let response = try await transport.send(.GET, path: "/v1/acl/token/self")
         return !(response.status == 401 || response.text.contains("ACL support disabled"))
     }

@@ -27,6 +27,7 @@ struct ConsulResponse: Sendable {
 final class ConsulTransport: Sendable {
     let configuration: ConsulConfiguration
     private let client: HTTPClient
+    private let longPollClient: HTTPClient
     private let origin: String
     private let attempts = NIOLockedValueBox(0)
     /// Recursive reads of large trees are big, but not this big.
@@ -57,6 +58,10 @@ final class ConsulTransport: Sendable {
             origin = "\(configuration.useTLS ? "https" : "http")+unix://\(QueryEncoding.encode(path))"
         }
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+        // A blocking query is silent until it answers: no read timeout, the request's deadline bounds it.
+        var polling = clientConfiguration
+        polling.timeout.read = nil
+        longPollClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: polling)
     }
 
     /// Requests sent, retries included.
@@ -64,14 +69,17 @@ final class ConsulTransport: Sendable {
 
     func shutdown() async throws {
         try await client.shutdown()
+        try await longPollClient.shutdown()
     }
 
     /// Sends `method path?query` and returns Consul's answer, whatever its status, once it is final:
     /// not retryable, or out of attempts. Throws `ConsulError` for transport failures.
     /// `budget` bounds the whole call, retries and backoff included: no attempt starts or runs past it.
+    /// `holding` is the `wait` of a blocking query: each attempt may last that long, plus Consul's
+    /// jitter of up to a sixteenth of it, plus the read timeout.
     func send(
         _ method: HTTPMethod, path: String, query: [(String, String?)] = [], body: [UInt8]? = nil,
-        contentType: String = "application/json", budget: Duration? = nil
+        contentType: String = "application/json", budget: Duration? = nil, holding: Duration? = nil
     ) async throws -> ConsulResponse {
         let request = makeRequest(method, path: path, query: query, body: body, contentType: contentType)
         let label = label(method, path: path)
@@ -82,7 +90,7 @@ final class ConsulTransport: Sendable {
             attempts.withLockedValue { $0 += 1 }
             let outcome: Result<ConsulResponse, ConsulError>
             do throws(ConsulError) {
-                outcome = .success(try await execute(request, label: label, attempt: attempt, end: end))
+                outcome = .success(try await execute(request, label: label, attempt: attempt, end: end, holding: holding))
             } catch {
                 outcome = .failure(error)
             }
@@ -130,14 +138,14 @@ final class ConsulTransport: Sendable {
     }
 
     private func execute(
-        _ request: HTTPClientRequest, label: String, attempt: Int, end: ContinuousClock.Instant?
+        _ request: HTTPClientRequest, label: String, attempt: Int, end: ContinuousClock.Instant?, holding: Duration?
     ) async throws(ConsulError) -> ConsulResponse {
         let address = configuration.addressDescription
-        var allowed = configuration.connectTimeout + configuration.readTimeout
+        var allowed = configuration.connectTimeout + configuration.readTimeout + (holding.map { $0 + $0 / 16 } ?? .zero)
         if let end { allowed = min(allowed, max(end - ContinuousClock.now, .zero)) }
         do {
             let deadline = NIODeadline.now() + TimeAmount(allowed)
-            let response = try await client.execute(request, deadline: deadline)
+            let response = try await (holding == nil ? client : longPollClient).execute(request, deadline: deadline)
             let body = try await response.body.collect(upTo: Self.maxResponseBytes)
             return ConsulResponse(status: Int(response.status.code), headers: response.headers,
                                   body: Array(body.readableBytesView), attempts: attempt, secrets: configuration.secrets)

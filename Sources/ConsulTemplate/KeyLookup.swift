@@ -26,12 +26,20 @@ public protocol KeyLookup {
     /// Pairs below `prefix`, keys relative to it: one level for `ls` (`recursive == false`),
     /// everything below for `tree`.
     func pairs(underPrefix prefix: String, recursive: Bool) -> [KeyValuePair]
+    /// The whole environment `env`, `mustEnv` and `envOrDefault` read (a variable not in it is
+    /// unset); nil when it is unknowable, which renders placeholders (and envOrDefault's default).
+    var environment: [String: String]? { get }
+}
+
+extension KeyLookup {
+    public var environment: [String: String]? { nil }
 }
 
 /// KV held in a dictionary, listing the way consul-template does: every key starting with the
 /// prefix as a plain string (Consul's KV list), relative to it without leading `/`s
 /// (dependency/kv_list.go), `ls` skipping anything deeper (keys containing `/`), `tree` skipping
-/// folder markers (keys ending in `/`; template/funcs.go, lsFunc and treeFunc), sorted by key.
+/// folder markers (keys ending in `/`; template/funcs.go, lsFunc and treeFunc), in the byte order
+/// of the full key, as Consul returns a listing.
 public struct DictionaryKeyLookup: KeyLookup, Sendable {
     public var values: [String: String]
 
@@ -49,6 +57,6 @@ public struct DictionaryKeyLookup: KeyLookup, Sendable {
             if !recursive, relative.contains("/") { return nil }
             return KeyValuePair(path: key, key: relative, value: value)
         }
-        .sorted { $0.key < $1.key }
+        .sorted { $0.path.precedesInUTF8($1.path) }
     }
 }

@@ -9,6 +9,9 @@ public struct KeyReference: Equatable, Sendable {
     public let datacenter: String?
     /// The argument's position, or the call's when the key arrives through the pipeline.
     public let position: TextPosition
+    /// For a key computed as `(printf "config/%s/port" …)`: the format as a key glob, each verb a `*`
+    /// (`config/*/port`), so what it may read can still be followed. Nil otherwise.
+    public var pattern: String?
 
     public var isChecked: Bool { key != nil }
     /// `ls`, `safeLs`, `tree` and `safeTree` read every key under a prefix; the others one key.
@@ -33,7 +36,8 @@ extension ParsedTemplate {
                 return KeyReference(function: call.name, key: nil, datacenter: nil, position: call.position)
             }
             guard case .string(let path) = argument.kind else {
-                return KeyReference(function: call.name, key: nil, datacenter: nil, position: argument.position)
+                return KeyReference(function: call.name, key: nil, datacenter: nil, position: argument.position,
+                                    pattern: Self.printfPattern(argument))
             }
             let (key, datacenter) = Self.splitDatacenter(path)
             return KeyReference(function: call.name, key: key, datacenter: datacenter, position: argument.position)
@@ -50,6 +54,23 @@ extension ParsedTemplate {
             return FunctionUse(function: call.name, category: call.signature.category, argument: literal,
                                position: call.position)
         }
+    }
+
+    /// `(printf "a/%s/b" …)` → `a/*/b`: every verb (with its flags, width and precision) a `*`, `%%` a `%`.
+    static func printfPattern(_ operand: TemplateOperand) -> String? {
+        guard case .pipeline(let pipeline) = operand.kind, pipeline.commands.count == 1,
+              let command = pipeline.commands.first, command.arguments.count >= 2,
+              case .function("printf") = command.arguments[0].kind, case .string(let format) = command.arguments[1].kind else { return nil }
+        var pattern = ""
+        var scalars = format.unicodeScalars.makeIterator()
+        while let c = scalars.next() {
+            guard c == "%" else { pattern.unicodeScalars.append(c); continue }
+            var next = scalars.next()
+            while let f = next, "+-# 0123456789.".unicodeScalars.contains(f) { next = scalars.next() }
+            if next == "%" { pattern += "%" } else if !pattern.hasSuffix("*") { pattern += "*" }
+        }
+        guard pattern.hasPrefix("*") == false else { return nil } // a pattern with no literal prefix follows nothing
+        return pattern
     }
 
     /// `path@dc` → (`path`, `dc`), as consul-template splits at the first `@`.

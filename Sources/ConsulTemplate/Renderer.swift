@@ -94,9 +94,7 @@ struct Execution<Lookup: KeyLookup> {
 
     mutating func write(_ text: String, from position: TextPosition, verbatim: Bool) throws(TemplateRenderError) {
         guard !text.isEmpty else { return }
-        guard output.count + text.utf8.count <= options.maximumOutputBytes else {
-            throw fail("render budget exceeded: output larger than \(options.maximumOutputBytes) bytes (kvctl limit)", at: position)
-        }
+        guard output.count + text.utf8.count <= options.maximumOutputBytes else { throw outputTooLarge(at: position) }
         segments.append(SourceMap.Segment(outputStart: output.count, templateOffset: position.offset, verbatim: verbatim))
         output.append(contentsOf: text.utf8)
     }
@@ -150,12 +148,15 @@ struct Execution<Lookup: KeyLookup> {
             count = list.count
             item = { (.int($0), list[$0]) }
         case .map(let map):
-            let keys = map.keys.sorted()
+            let keys = map.keys.sorted(by: { $0.precedesInUTF8($1) })
             count = keys.count
             item = { (.string(keys[$0]), map[keys[$0]]!) }
         case .int(let n):
             count = max(n, 0)
             item = { (.int($0), .int($0)) }
+        case .counter(let start, let stop):
+            count = stop - start
+            item = { (.int($0), .int(start + $0)) }
         case .placeholder:
             count = 1
             item = { _ in (.int(0), value) }
@@ -266,11 +267,16 @@ struct Execution<Lookup: KeyLookup> {
         }
     }
 
+    /// Field access with consul-template's `missingkey=zero` (hashicorp/consul-template
+    /// template/template.go): a field of the nil data root is no value, an absent map entry is
+    /// Go's nil interface, and a field of that nil interface is an error (text/template/exec.go, evalField).
     private func fields(_ names: [String], of value: TemplateValue, at position: TextPosition) throws(TemplateRenderError) -> TemplateValue {
         var current = value
+        var absentEntry = false
         for name in names {
             switch current {
             case .map(let map):
+                absentEntry = map[name] == nil
                 current = map[name] ?? .missing
             case .pair(let pair):
                 guard let field = pair.fields.first(where: { $0.name == name }) else {
@@ -279,8 +285,10 @@ struct Execution<Lookup: KeyLookup> {
                 current = field.value
             case .placeholder:
                 continue
+            case .missing where absentEntry:
+                throw fail("nil pointer evaluating interface {}.\(name)", at: position)
             case .missing:
-                throw fail("nil data; no entry for key \(GoQuote.quote(name))", at: position)
+                continue
             default:
                 throw fail("can't evaluate field \(name) in type \(current.typeName)", at: position)
             }

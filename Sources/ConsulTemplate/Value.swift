@@ -9,6 +9,8 @@ enum TemplateValue: Equatable {
     case list([TemplateValue])
     case map([String: TemplateValue])
     case pair(KeyValuePair)
+    /// consul-template's `loop`: a channel of the integers from the first up to the second.
+    case counter(Int, Int)
     /// Something unknowable offline (a secret, a service…): every field of it is itself, ranging
     /// over it runs once, and it prints as its text.
     case placeholder(String)
@@ -22,9 +24,11 @@ enum TemplateValue: Equatable {
         case .double(let d): GoFloat.format(d)
         case .string(let s): s
         case .list(let items): "[" + items.map(\.text).joined(separator: " ") + "]"
-        case .map(let entries): "map[" + entries.keys.sorted().map { "\($0):\(entries[$0]!.text)" }.joined(separator: " ") + "]"
+        case .map(let entries): "map[" + entries.keys.sorted(by: { $0.precedesInUTF8($1) }).map { "\($0):\(entries[$0]!.text)" }.joined(separator: " ") + "]"
         case .pair(let pair): "{" + pair.fields.map(\.value.text).joined(separator: " ") + "}"
         case .placeholder(let text): text
+        // A channel prints as its address in Go, which no rendering can reproduce.
+        case .counter: "<-chan int64>"
         }
     }
 
@@ -40,6 +44,7 @@ enum TemplateValue: Equatable {
         case .map: "map[string]interface {}"
         case .pair: "*dependency.KeyPair"
         case .placeholder: "placeholder"
+        case .counter: "<-chan int64"
         }
     }
 
@@ -59,7 +64,7 @@ enum TemplateValue: Equatable {
         case .string(let s): !s.isEmpty
         case .list(let items): !items.isEmpty
         case .map(let entries): !entries.isEmpty
-        case .pair: true
+        case .pair, .counter: true
         case .placeholder: placeholders
         }
     }
@@ -71,7 +76,20 @@ enum GoFloat {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Inf" : "+Inf" }
         if d == 0 { return d.sign == .minus ? "-0" : "0" }
-        // Swift's description has the shortest round-trip digits; re-layout them Go's way.
+        let (digits, point) = decimal(d)
+        let sign = d < 0 ? "-" : ""
+        let exp = point - 1
+        if exp < -4 || exp >= 6 {
+            let mantissa = digits.count > 1 ? "\(digits.first!).\(digits.dropFirst())" : digits
+            let e = abs(exp) < 10 ? "0\(abs(exp))" : "\(abs(exp))"
+            return "\(sign)\(mantissa)e\(exp < 0 ? "-" : "+")\(e)"
+        }
+        return sign + fixed(digits, point)
+    }
+
+    /// The shortest round-trip digits of |d| (no leading or trailing zeros) and where the decimal
+    /// point goes: `d = 0.digits × 10^point`. Swift's description has those digits; only the layout differs.
+    static func decimal(_ d: Double) -> (digits: String, point: Int) {
         var text = String(describing: abs(d))
         var exponent = 0
         if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
@@ -88,16 +106,14 @@ enum GoFloat {
             point -= 1
         }
         while digits.hasSuffix("0") { digits.removeLast() }
-        let sign = d < 0 ? "-" : ""
-        let exp = point - 1
-        if exp < -4 || exp >= 6 {
-            let mantissa = digits.count > 1 ? "\(digits.first!).\(digits.dropFirst())" : digits
-            let e = abs(exp) < 10 ? "0\(abs(exp))" : "\(abs(exp))"
-            return "\(sign)\(mantissa)e\(exp < 0 ? "-" : "+")\(e)"
-        }
-        if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + digits }
-        if point >= digits.count { return sign + digits + String(repeating: "0", count: point - digits.count) }
+        return (digits, point)
+    }
+
+    /// `digits` with the point placed, without an exponent (strconv's 'f' with precision -1).
+    static func fixed(_ digits: String, _ point: Int) -> String {
+        if point <= 0 { return "0." + String(repeating: "0", count: -point) + digits }
+        if point >= digits.count { return digits + String(repeating: "0", count: point - digits.count) }
         let index = digits.index(digits.startIndex, offsetBy: point)
-        return sign + digits[..<index] + "." + digits[index...]
+        return digits[..<index] + "." + digits[index...]
     }
 }

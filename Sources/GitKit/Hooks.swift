@@ -5,7 +5,8 @@ import Foundation
 public struct HookInstaller {
     public enum Outcome: Equatable {
         case installed(path: String)
-        case replaced(path: String)
+        /// `backup` is where a hook kvctl did not write was kept.
+        case replaced(path: String, backup: String?)
         case unchanged(path: String)
     }
 
@@ -15,7 +16,7 @@ public struct HookInstaller {
         public var description: String {
             switch self {
             case .foreignHook(let path):
-                "\(path) exists and was not written by kvctl; pass --force to replace it (keep a copy if you still need it)"
+                "\(path) exists and was not written by kvctl; pass --force to replace it (it is kept as \(path)\(HookInstaller.backupSuffix))"
             }
         }
     }
@@ -41,15 +42,30 @@ public struct HookInstaller {
         return (repository.workdir ?? common) + "/" + configured
     }
 
+    /// Git runs hooks by their exact name only (githooks(5)), so a copy under this suffix never runs.
+    public static let backupSuffix = ".kvctl-backup"
+
+    /// A hook kvctl did not write is replaced only with `force`, and then kept beside it as
+    /// `NAME.kvctl-backup` (`-2`, `-3`, ... when earlier backups exist: none is ever overwritten).
     public func install(_ name: String, script: String, force: Bool) throws -> Outcome {
         let path = folder + "/" + name
         let existing = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
         if let existing, !existing.contains(marker), !force { throw Failure.foreignHook(path: path) }
         if existing == script { return .unchanged(path: path) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var backup: String?
+        if let existing, !existing.contains(marker) {
+            var candidate = path + Self.backupSuffix, number = 1
+            while FileManager.default.fileExists(atPath: candidate) {
+                number += 1
+                candidate = path + Self.backupSuffix + "-\(number)"
+            }
+            try FileManager.default.copyItem(atPath: path, toPath: candidate)
+            backup = candidate
+        }
         try Data(script.utf8).write(to: URL(fileURLWithPath: path))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
-        return existing == nil ? .installed(path: path) : .replaced(path: path)
+        return existing == nil ? .installed(path: path) : .replaced(path: path, backup: backup)
     }
 
     /// Removes the hook only when it is ours; returns whether anything was removed.

@@ -18,6 +18,11 @@ public final class Repository {
         pointer = repo!
     }
 
+    /// Takes over a repository libgit2 just opened or cloned.
+    init(owning pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
     deinit { git_repository_free(pointer) }
 
     /// The working tree's root with no trailing slash, or nil for a bare repository.
@@ -29,9 +34,14 @@ public final class Repository {
     }
 
     /// Resolves anything `git rev-parse` accepts (tag, branch, short sha, HEAD~2) to the commit it names.
+    /// In a repository without commits every revision is unknown, and the error says why.
     public func resolveCommit(_ spec: String) throws(GitError) -> Commit {
         var object: OpaquePointer?
-        try check(git_revparse_single(&object, pointer, spec), "unknown revision '\(spec)'")
+        let code = git_revparse_single(&object, pointer, spec)
+        if code < 0, (try? head()) == .unborn {
+            throw GitError(code: code, message: "unknown revision '\(spec)': the repository has no commits yet; commit the configuration first")
+        }
+        try check(code, "unknown revision '\(spec)'")
         defer { git_object_free(object) }
         var commit: OpaquePointer?
         try check(git_object_peel(&commit, object, GIT_OBJECT_COMMIT), "'\(spec)' does not name a commit")

@@ -27,22 +27,39 @@ public struct Signature: Sendable, Equatable {
 }
 
 extension Repository {
-    /// `user.name` and `user.email` from git configuration (repository, global, system), stamped now.
-    /// When either is unset the error says how to set them, since libgit2's message does not.
-    public func defaultSignature() throws(GitError) -> Signature {
-        var raw: UnsafeMutablePointer<git_signature>?
-        let code = git_signature_default(&raw, pointer)
-        if code == GIT_ENOTFOUND.rawValue {
-            let cause = GitError.last(code, "no identity to sign with")
-            throw GitError(code: code, message: """
-                \(cause.message); kvctl reads user.name and user.email from git configuration. Set them with:
+    /// The committer as git resolves it, which is who git tags with: `GIT_COMMITTER_NAME` /
+    /// `GIT_COMMITTER_EMAIL`, then `committer.name` / `committer.email`, then `user.name` /
+    /// `user.email` (repository, global, system), and `EMAIL` for the address alone, name and address
+    /// resolved independently (git/git Documentation/config/user.txt and git-commit-tree(1)), stamped
+    /// now. libgit2's `git_signature_default` reads `user.*` only. An empty variable counts as unset.
+    /// When either part is missing the error says how to set it.
+    public func defaultSignature(environment: [String: String]) throws(GitError) -> Signature {
+        func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let name = variable("GIT_COMMITTER_NAME") ?? configString("committer.name") ?? configString("user.name")
+        let email = variable("GIT_COMMITTER_EMAIL") ?? configString("committer.email") ?? configString("user.email") ?? variable("EMAIL")
+        guard let name, let email else {
+            throw GitError(code: GIT_ENOTFOUND.rawValue, message: """
+                no identity to sign with: git configuration has no \(name == nil ? "user.name" : "user.email") \
+                (kvctl resolves it as git does: GIT_COMMITTER_NAME / GIT_COMMITTER_EMAIL, committer.*, user.*, EMAIL). Set it with:
                   git config --global user.name "Your Name"
                   git config --global user.email "you@example.com"
                 (or drop --global to set them for this repository only)
                 """)
         }
-        try check(code, "cannot read user.name and user.email from git configuration")
+        var raw: UnsafeMutablePointer<git_signature>?
+        try check(git_signature_now(&raw, name, email), "invalid identity '\(name) <\(email)>'")
         defer { git_signature_free(raw) }
         return Signature(raw!.pointee)
+    }
+
+    /// A string setting from the repository's configuration (all levels); nil when unset or empty.
+    func configString(_ key: String) -> String? {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, pointer) == 0 else { return nil }
+        defer { git_config_free(config) }
+        var value: UnsafePointer<CChar>?
+        guard git_config_get_string(&value, config, key) == 0, let value else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
     }
 }

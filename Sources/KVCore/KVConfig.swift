@@ -285,6 +285,12 @@ private struct SettingsParser {
                     environment.after = text(setting, "after")
                     afterNodes.append((name, setting))
                 case "soak": environment.soak = soak(setting)
+                case "heal":
+                    guard let flag = setting.scalar.flatMap({ ["true": true, "false": false][$0.string] }) else {
+                        fail(setting, "'heal': expected true or false")
+                        continue
+                    }
+                    environment.heal = flag
                 case "token":
                     fail(field, "a token must not be written in the repository; put it in a file and name the file with 'token-file'")
                 default:
@@ -310,7 +316,7 @@ private struct SettingsParser {
         return environments
     }
 
-    static let environmentFields = "address, datacenters, token-file, version, track, pre, after or soak"
+    static let environmentFields = "address, datacenters, token-file, version, track, pre, after, soak or heal"
 
     /// A release tag like `v1.4.0`; the tag prefix may be set later in the file, so any text whose
     /// end is a semantic version passes here and the tag itself is looked up when the pin is used.
@@ -358,20 +364,7 @@ private struct SettingsParser {
     /// `30m`, `2h`, `1h30m`, `1d`: Go's duration units (https://pkg.go.dev/time#ParseDuration) from
     /// seconds up, with days added; stored in seconds.
     private mutating func soak(_ node: Node) -> Int? {
-        let raw = node.scalar?.string ?? ""
-        var seconds = 0, number = "", any = false
-        for character in raw {
-            if character.isASCII && character.isNumber {
-                number.append(character)
-                continue
-            }
-            let unit = ["s": 1, "m": 60, "h": 3600, "d": 86400][String(character)]
-            guard let unit, number.count <= 9, let value = Int(number), seconds <= 366 * 86400 else { number = "x"; break }
-            seconds += value * unit
-            number = ""
-            any = true
-        }
-        guard any, number.isEmpty, seconds <= 366 * 86400 else {
+        guard let seconds = DurationText.seconds(node.scalar?.string ?? "") else {
             fail(node, "'soak': expected a duration like 30m, 2h or 1h30m (s, m, h, d), at most 366d")
             return nil
         }

@@ -9,10 +9,13 @@ public struct KeyOrigin: Sendable, Hashable {
     public let location: SourceLocation
     /// The repository path whose bytes became the value (after following symlinks), for `file:` entries.
     public let file: String?
+    /// Where an inline `value:` scalar starts.
+    public let value: SourceLocation?
 
-    public init(location: SourceLocation, file: String?) {
+    public init(location: SourceLocation, file: String?, value: SourceLocation? = nil) {
         self.location = location
         self.file = file
+        self.value = value
     }
 }
 
@@ -110,9 +113,9 @@ public struct KVEntry: Sendable, Hashable {
         hasher.combine(origin)
     }
 
-    /// Where findings about the value itself belong: the file it came from, else the manifest entry.
+    /// Where findings about the value itself belong: the file it came from, else the `value:` scalar.
     public var valueLocation: SourceLocation {
-        origin.file.map { SourceLocation(file: $0, line: 1, column: 1) } ?? origin.location
+        origin.file.map { SourceLocation(file: $0, line: 1, column: 1) } ?? origin.value ?? origin.location
     }
 }
 

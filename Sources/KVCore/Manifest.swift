@@ -3,7 +3,8 @@ import Yams
 /// One `config:` entry as written, before its `file:` is read.
 struct ManifestEntry: Sendable, Equatable {
     enum Payload: Sendable, Equatable {
-        case value([UInt8])
+        /// The bytes and where the `value:` scalar starts, which findings about the value point at.
+        case value([UInt8], at: SourceLocation)
         case file(String, at: SourceLocation)
     }
 
@@ -138,6 +139,9 @@ private struct EntryParser {
         if let problem = KeyRules.problem(with: key) {
             return error(at: keyNode, rule: LoaderRules.keyInvalid, "invalid key '\(key)': \(problem)")
         }
+        if let problem = KeyRules.consulVersionProblem(with: key) {
+            diagnostics.append(LoaderRules.keyConsulVersions.finding(at: keyNode.location, "key '\(key)': \(problem)"))
+        }
         let options = EntryOptions(schema: text(fields["schema"], "schema"), type: text(fields["type"], "type"),
                                    allowSecret: text(fields["allow-secret"], "allow-secret"),
                                    sentinel: flag(fields["sentinel"], "sentinel"))
@@ -152,7 +156,11 @@ private struct EntryParser {
                     ? "the value of '\(key)' is null; write value: \"\" for an empty value"
                     : "the value of '\(key)' is a \(describe(value)); expected a scalar (store structured data with 'file:')")
             }
-            entries.append(ManifestEntry(key: key, location: keyNode.location, payload: .value(Array(scalar.utf8)),
+            if value.isBinary {
+                return error(at: value, rule: LoaderRules.valueBinary,
+                             "the value of '\(key)' is tagged !!binary; kvctl stores a value's text as written, so keep the bytes in a file and reference it with 'file:'")
+            }
+            entries.append(ManifestEntry(key: key, location: keyNode.location, payload: .value(Array(scalar.utf8), at: value.location),
                                          options: options))
         case (nil, let file?):
             guard case .scalar(let reference, isNull: false) = file.shape else {

@@ -54,8 +54,8 @@ public struct ManifestLoader {
                 }
                 firstDefinition[entry.key] = entry.location
                 switch entry.payload {
-                case .value(let bytes):
-                    entries.append(KVEntry(key: entry.key, value: bytes, origin: KeyOrigin(location: entry.location, file: nil),
+                case .value(let bytes, let at):
+                    entries.append(KVEntry(key: entry.key, value: bytes, origin: KeyOrigin(location: entry.location, file: nil, value: at),
                                            options: entry.options))
                 case .file(let reference, let at):
                     switch try resolver.resolve(reference, from: folder) {
@@ -90,7 +90,7 @@ public struct ManifestLoader {
 
         let orphans = files.map(\.path).filter { !used.contains($0) }
         diagnostics += orphans.map {
-            LoaderRules.orphanFile.finding(at: SourceLocation(file: $0, line: 1, column: 0),
+            LoaderRules.orphanFile.finding(at: SourceLocation(file: $0, line: 1, column: 1),
                      "this file is neither a manifest nor read by one; reference it with 'file:' or remove it")
         }
         return LoadedTree(tree: KVTree(entries), diagnostics: diagnostics.sortedByLocation(),
@@ -101,7 +101,7 @@ public struct ManifestLoader {
     /// named like a manifest, or one to a folder or out of the repository, would leave out what the user
     /// meant to publish, so it is an error; a link to a file in the repository is an ordinary orphan (nil).
     private func unfollowed(_ path: String, resolver: inout PathResolver) throws -> Diagnostic? {
-        let at = SourceLocation(file: path, line: 1, column: 0)
+        let at = SourceLocation(file: path, line: 1, column: 1)
         let parts = path.split(separator: "/")
         let outcome = try resolver.resolve(String(parts.last!), from: parts.dropLast().joined(separator: "/"))
         switch outcome {

@@ -11,6 +11,8 @@ struct ManifestNode: Equatable, Sendable {
 
     let shape: Shape
     let location: SourceLocation
+    /// A scalar tagged `!!binary`: YAML means base64-encoded bytes by it, kvctl would keep the text.
+    var isBinary = false
 
     var text: String? {
         if case .scalar(let text, _) = shape { text } else { nil }
@@ -23,7 +25,9 @@ struct ManifestNode: Equatable, Sendable {
 
     init(_ node: Node, in path: String) {
         switch node {
-        case .scalar(let scalar): shape = .scalar(scalar.string, isNull: YAMLDocument.isNull(scalar))
+        case .scalar(let scalar):
+            shape = .scalar(scalar.string, isNull: YAMLDocument.isNull(scalar))
+            isBinary = scalar.tag.rawValue == Tag.Name.binary.rawValue
         case .mapping: shape = .mapping
         case .sequence: shape = .sequence
         case .alias: shape = .alias

@@ -13,9 +13,10 @@ extension Manifest {
             writer.write(entry.key)
             writer.write(entry.location)
             switch entry.payload {
-            case .value(let bytes):
+            case .value(let bytes, let at):
                 writer.write(false)
                 writer.write(bytes)
+                writer.write(at)
             case .file(let reference, let at):
                 writer.write(true)
                 writer.write(reference)
@@ -43,8 +44,8 @@ extension Manifest {
                 guard let reference = reader.string(), let at = reader.location() else { return nil }
                 payload = .file(reference, at: at)
             } else {
-                guard let bytes = reader.raw() else { return nil }
-                payload = .value(bytes)
+                guard let bytes = reader.raw(), let at = reader.location() else { return nil }
+                payload = .value(bytes, at: at)
             }
             var fields: [Located<String>?] = []
             for _ in 0..<3 {

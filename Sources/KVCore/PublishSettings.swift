@@ -1,13 +1,30 @@
 /// How big one `/v1/txn` request may be. Consul refuses more operations than the handler's `maxTxnOps`,
-/// fixed in its code: 64 before Consul 1.14, 128 since (hashicorp/consul#14599); 64 suits both, and the
-/// setting may raise it. Bodies over `txn_max_req_len` (512 KiB) are refused too.
+/// fixed in its code: 64 before Consul 1.14, 128 since (hashicorp/consul#14599); 64 suits both. When
+/// `max-operations` is not set, a publish to a Consul that reports 1.14 or later uses 128.
+/// Bodies over `txn_max_req_len` (512 KiB) are refused too.
 public struct TransactionLimits: Sendable, Equatable {
-    public var maxOperations = 64
+    /// 64 unless set.
+    public var maxOperations: Int {
+        get { operations ?? 64 }
+        set { operations = newValue }
+    }
     public var maxBytes = 512 * 1024
+    /// Nil until set (`transaction.max-operations`, or by code): only then is the server's limit used.
+    public private(set) var operations: Int?
 
-    public init(maxOperations: Int = 64, maxBytes: Int = 512 * 1024) {
-        self.maxOperations = maxOperations
+    public var followsServer: Bool { operations == nil }
+
+    public init(maxOperations: Int? = nil, maxBytes: Int = 512 * 1024) {
+        operations = maxOperations
         self.maxBytes = maxBytes
+    }
+
+    /// `maxTxnOps` of the Consul that reports `version` (`Config.Version` of `/v1/agent/self`, such as
+    /// `1.14.0` or `1.15.2+ent`): 128 from 1.14 on, 64 before; nil when it is not a version.
+    public static func consulMaxOperations(version: String) -> Int? {
+        let numbers = version.split(separator: ".", maxSplits: 2).prefix(2).map { Int($0.prefix { $0.isASCII && $0.isNumber }) }
+        guard numbers.count == 2, let major = numbers[0], let minor = numbers[1] else { return nil }
+        return major > 1 || (major == 1 && minor >= 14) ? 128 : 64
     }
 }
 
@@ -24,6 +41,8 @@ public struct ConsulEnvironment: Sendable, Hashable {
     /// seconds): the gates `kvctl promote` checks.
     public var after: String?
     public var soak: Int?
+    /// `heal: true`: `kvctl agent` re-applies owned keys changed outside kvctl instead of only reporting them.
+    public var heal = false
 
     public init(address: String? = nil, datacenters: [String] = [], tokenFile: String? = nil, pin: EnvironmentPin? = nil,
                 after: String? = nil, soak: Int? = nil) {

@@ -54,6 +54,13 @@ public enum LoaderRules {
                                             rationale: "Consul stores bytes; structured values belong in a file referenced with `file:`.",
                                             consumer: "release integrity: a Consul value is one byte string (hashicorp/consul api/kv.go KVPair.Value), "
                                                 + "and no single text of a null or a collection is the one the author meant, so the version cannot be built")
+    public static let keyConsulVersions = Rule("key-consul-versions", .warning, "A key some Consul versions refuse.",
+                                               rationale: "Consul 1.21.5 refused keys outside letters, digits and , _ . / - ? & = (hashicorp/consul#22835); later releases refuse leading or trailing spaces. Such a key works on other versions, so it is a warning naming the versions.")
+    public static let valueBinary = Rule("value-binary", .error, "A `value` is tagged `!!binary`.",
+                                         rationale: "YAML's !!binary means base64-encoded bytes, but kvctl keeps a value's source text; binary values belong in a file referenced with `file:`, whose bytes are stored as they are.",
+                                         consumer: "release integrity: the YAML type (https://yaml.org/type/binary.html) promises the decoded bytes, "
+                                             + "kvctl would store the base64 text in Consul (hashicorp/consul api/kv.go KVPair.Value is raw bytes), so no "
+                                             + "reading of the entry gives the author's value")
     public static let fileReference = Rule("file-reference", .error, "A `file:` is missing, absolute, leads out of the repository or into a git folder.",
                                            rationale: "A value must come from this repository at this revision, or releases are not reproducible.",
                                            consumer: "release integrity: the version cannot be built from a file the revision does not hold, "
@@ -75,6 +82,6 @@ public enum LoaderRules {
                                                + "txn_max_req_len (hashicorp/consul agent/kvs_endpoint.go, txn_endpoint.go); a limit kvctl "
                                                + "cannot read, or a folder outside the repository, means the version cannot be built")
 
-    public static let all = [yamlSyntax, yamlAliasLimit, manifestStructure, keyInvalid, keyDuplicate, valueNotScalar, fileReference,
+    public static let all = [yamlSyntax, yamlAliasLimit, manifestStructure, keyInvalid, keyDuplicate, keyConsulVersions, valueNotScalar, valueBinary, fileReference,
                              symlinkUnread, orphanFile, configUnknownSetting, configInvalid]
 }

@@ -50,3 +50,26 @@ public protocol KVStore: Sendable {
     /// Applies all operations or none; throws `TransactionConflict` when a condition fails.
     func apply(_ operations: [StoreOperation]) async throws
 }
+
+/// A store that lists key names without their values, with the index of the last change under the
+/// prefix: Consul's `X-Consul-Index` of a listing, the highest ModifyIndex under it, deletions included
+/// while their tombstones last (hashicorp/consul agent/consul/state/kvs.go, `kvsListTxn`).
+public protocol KeyListing: KVStore {
+    /// Every key under `prefix`, sorted, and that index.
+    func keys(under prefix: String) async throws -> (keys: [String], index: UInt64)
+}
+
+/// What a store's server accepts in one transaction, when it can tell.
+public enum ServerTransactionLimit: Sendable, Equatable {
+    /// The server's own limit, from its version.
+    case operations(Int, version: String)
+    /// Not known (the token may not ask, the server did not say): publishes keep their setting, and
+    /// the reason is said once.
+    case unknown(reason: String)
+}
+
+/// A store whose transaction limit depends on its server (Consul: 64 operations before 1.14, 128 since).
+public protocol TransactionLimitProbing: KVStore {
+    /// Asked only for a plan with something to write, and at most once per store.
+    func serverTransactionLimit() async throws -> ServerTransactionLimit
+}

@@ -30,6 +30,9 @@ public struct LiveState: Sendable {
     /// The ModifyIndex of every entry under the meta prefix but the locks: equal marks mean no
     /// publisher wrote a record, chunk or journal in between.
     public let recordsMark: [String: UInt64]
+    /// The entries were not read but are the version's values, checked against the record's stamps
+    /// (`LiveStateReader.read(for:prune:)`): the stamps need no hashing again.
+    public var unchangedSinceRecord = false
 
     /// The keys this repository owns: its record's, and those an unfinished publish already wrote,
     /// which are kvctl's too (a rollback or an unpublish deletes them).
@@ -70,7 +73,57 @@ public struct LiveStateReader: Sendable {
     /// The live state with the entries of `keys`, of the keys this repository owns or an unfinished
     /// publish writes, and of the keys under `prune`.
     public func read(keys wanted: [String], prune: [String]) async throws -> LiveState {
-        let meta = try await readRecords()
+        try await read(keys: wanted, prune: prune, records: try await readRecords())
+    }
+
+    /// The live state a plan of `request` needs. When the store lists keys with their index, this
+    /// repository's record says the same tag and commit is live, no publish is unfinished and nothing
+    /// was written or deleted under the read prefixes since the record, no value is read: the keys hold
+    /// what that publish left, their stamps. One listing per read prefix instead of a recursive read.
+    public func read(for request: PublishRequest, prune: [String]) async throws -> LiveState {
+        let records = try await readRecords()
+        if let unchanged = try await unchangedSinceRecord(records, request: request, prune: prune) { return unchanged }
+        return try await read(keys: request.keys.map(\.key), prune: prune, records: records)
+    }
+
+    /// Nil unless every condition of `read(for:prune:)` holds: each version key is owned with a stamp of
+    /// its value, each listing's index is at most the record's ModifyIndex (a write or a delete under
+    /// the prefix after the record raises it), and every owned key is listed (a delete whose tombstone
+    /// Consul has reaped no longer raises the index: hashicorp/consul agent/consul/state/graveyard.go
+    /// `ReapTxn`), with no unowned key under a `prune:` prefix. The entries it returns are the
+    /// version's values with their stamps' Flags; their ModifyIndex is the record's, the most it can be.
+    private func unchangedSinceRecord(_ records: LiveState, request: PublishRequest, prune: [String]) async throws -> LiveState? {
+        guard let listing = store as? any KeyListing, let own = records.own, records.unfinished == nil,
+              own.record.current.tag == request.publication.tag, own.record.current.commit == request.publication.commit,
+              own.keys.count == request.keys.count else { return nil }
+        let since = own.entry.modifyIndex
+        let stamped = request.keys.concurrentMap { wanted in
+            own.stamps[wanted.key].flatMap { stamp in
+                KeyStamp(value: wanted.value, flags: stamp.flags) == stamp
+                    ? StoredEntry(key: wanted.key, value: wanted.value, flags: stamp.flags, modifyIndex: since) : nil
+            }
+        }
+        var entries: [String: StoredEntry] = [:]
+        for case let entry? in stamped { entries[entry.key] = entry }
+        guard entries.count == request.keys.count else { return nil }
+        var listed = 0
+        for prefix in ReadPrefixes.covering(entries.keys, prune: prune) {
+            let (keys, index) = try await listing.keys(under: prefix)
+            guard index <= since else { return nil }
+            for key in keys where !key.hasPrefix(layout.prefix) {
+                if entries[key] != nil {
+                    listed += 1
+                } else if prune.contains(where: key.hasPrefix) && records.owners[key] == nil {
+                    return nil
+                }
+            }
+        }
+        guard listed == entries.count else { return nil }
+        return LiveState(own: own, unfinished: nil, chunks: records.chunks, owners: records.owners, entries: entries,
+                         recordsMark: records.recordsMark, unchangedSinceRecord: true)
+    }
+
+    private func read(keys wanted: [String], prune: [String], records meta: LiveState) async throws -> LiveState {
         let relevant = Set(wanted).union(meta.own?.keys ?? []).union(meta.unfinished?.target.map { Array($0.keys) } ?? [])
         let prefixes = ReadPrefixes.covering(relevant, prune: prune)
         var entries: [String: StoredEntry] = [:]

@@ -43,8 +43,11 @@ public struct Planner: Sendable {
         // What each key will hold once published: the drift baseline of the next publish.
         let changed = Set(changes.filter { $0.action != .delete }.map(\.key))
         let ownedKeys = request.keys.concurrentMap { wanted in
-            OwnedKey(key: wanted.key, stamp: KeyStamp(value: wanted.value,
-                                                      flags: changed.contains(wanted.key) ? flags : live.entries[wanted.key]?.flags ?? flags))
+            let keyFlags = changed.contains(wanted.key) ? flags : live.entries[wanted.key]?.flags ?? flags
+            if live.unchangedSinceRecord, let stamp = live.own?.stamps[wanted.key], stamp.flags == keyFlags {
+                return OwnedKey(key: wanted.key, stamp: stamp)
+            }
+            return OwnedKey(key: wanted.key, stamp: KeyStamp(value: wanted.value, flags: keyFlags))
         }
         let chunks = OwnedKeyChunks.chunks(of: ownedKeys)
         let changing = Set(changes.map(\.key))

@@ -12,21 +12,34 @@ public struct LockHolder: Codable, Sendable, Equatable, CustomStringConvertible 
     public var operation: String
     /// The Consul session holding the lock; nil in the local store.
     public var session: String?
+    /// Who, as git names them (`Name <email>`); absent in locks of kvctl before 0.2.
+    public var identity: String?
 
-    public init(holder: String, pid: Int32, since: String, operation: String, session: String? = nil) {
+    public init(holder: String, pid: Int32, since: String, operation: String, session: String? = nil, identity: String? = nil) {
         self.holder = holder
         self.pid = pid
         self.since = since
         self.operation = operation
         self.session = session
+        self.identity = identity
     }
 
-    /// This process, about to do `operation`.
-    public static func current(_ operation: String) -> LockHolder {
+    /// This process, about to do `operation` for `identity` (git's committer identity, when there is one).
+    public static func current(_ operation: String, identity: String? = nil) -> LockHolder {
+        LockHolder(holder: account, pid: ProcessInfo.processInfo.processIdentifier,
+                   since: ISO8601DateFormatter().string(from: Date()), operation: operation,
+                   identity: identity == account ? nil : identity)
+    }
+
+    /// `user@host`: `$USER`, `$LOGNAME`, else the account of this process's uid (as git's ident.c falls
+    /// back to getpwuid), else `uid-N`; the host name, else `localhost`. Never `unknown`.
+    public static var account: String {
         let info = ProcessInfo.processInfo
-        let user = info.environment["USER"] ?? info.environment["LOGNAME"] ?? "unknown"
-        return LockHolder(holder: "\(user)@\(info.hostName)", pid: info.processIdentifier,
-                          since: ISO8601DateFormatter().string(from: Date()), operation: operation)
+        func set(_ name: String) -> String? { info.environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let user = set("USER") ?? set("LOGNAME") ?? getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
+            ?? "uid-\(getuid())"
+        let host = info.hostName.isEmpty ? "localhost" : info.hostName
+        return "\(user)@\(host)"
     }
 
     public func encoded() -> [UInt8] {
@@ -39,7 +52,9 @@ public struct LockHolder: Codable, Sendable, Equatable, CustomStringConvertible 
         try? JSONDecoder().decode(LockHolder.self, from: Data(bytes))
     }
 
-    public var description: String { "\(holder) (pid \(pid), \(operation)) since \(since)" }
+    public var description: String {
+        (identity.map { "\($0) (\(holder), " } ?? "\(holder) (") + "pid \(pid), \(operation)) since \(since)"
+    }
 }
 
 /// A lock this process holds until `release()`.

@@ -57,6 +57,8 @@ public struct PublishPlan: Sendable {
     public let spanning: [SpanningReadSet]
     /// `LiveState.recordsMark` of the state planned against.
     public let recordsMark: [String: UInt64]
+    /// What the user should hear once about how the plan was made (a server limit that could not be read).
+    public var notes: [String] = []
 
     /// Whether the plan deletes more keys than the delete guard, or than `allowed` when given, permits.
     public func exceedsDeleteGuard(allowing allowed: Int?) -> Bool {

@@ -66,10 +66,27 @@ public struct Publisher: Sendable {
     }
 
     /// `records`: the meta prefix as just read (`LiveStateReader.readRecords`), so it is not read again.
+    /// A plan of several transactions, for a store whose server may take more operations per
+    /// transaction than the default and no `max-operations` set, is split at the server's limit (one
+    /// transaction cannot become fewer, so a small publish never asks).
     public func plan(_ request: PublishRequest, records: LiveState? = nil) async throws -> PublishPlan {
         let reader = LiveStateReader(store: store, layout: settings.layout, name: request.name)
-        let live = try await (records.map(reader.primed) ?? reader).read(keys: request.keys.map(\.key), prune: settings.prune)
-        return try Planner(settings: settings).plan(request, live: live)
+        let live = try await (records.map(reader.primed) ?? reader).read(for: request, prune: settings.prune)
+        var plan = try Planner(settings: settings).plan(request, live: live)
+        guard plan.transactions.count > 1, settings.limits.followsServer, let probing = store as? any TransactionLimitProbing else {
+            return plan
+        }
+        switch try await probing.serverTransactionLimit() {
+        case .operations(let count, _) where count > settings.limits.maxOperations:
+            var raised = settings
+            raised.limits.maxOperations = count
+            plan = try Planner(settings: raised).plan(request, live: live)
+        case .unknown(let reason):
+            plan.notes.append(reason)
+        case .operations:
+            break
+        }
+        return plan
     }
 
     /// Before a publish of several transactions, asks a store with access rules whether every planned

@@ -62,6 +62,21 @@ public struct VersionRecord: Codable, Sendable, Equatable {
         VersionRecord(name: name, current: publication, history: [current] + history, owned: owned)
     }
 
+    /// Where a rollback with no version goes, as repeated undo: every publish stacked a version, every
+    /// rollback went back down the stack to the version it restored, so the answer is the version under
+    /// the current one. Nil when the kept history has none.
+    public var undoTarget: Publication? {
+        var stack: [Publication] = []
+        for publication in ([current] + history).reversed() {
+            if publication.kind == .rollback, let restored = stack.lastIndex(where: { $0.tag == publication.tag }) {
+                stack.removeSubrange((restored + 1)...)
+            } else {
+                stack.append(publication)
+            }
+        }
+        return stack.dropLast().last
+    }
+
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -11,6 +11,11 @@ public struct MemoryTree: SourceTree {
         links = symlinks
     }
 
+    /// Files given as bytes, for content that is not UTF-8.
+    public init(bytes files: [String: [UInt8]]) {
+        self.files = files
+    }
+
     public func files(under folder: String) throws -> [SourceFile] {
         let prefix = folder + "/"
         let regular = files.keys.filter { $0.hasPrefix(prefix) }.map { SourceFile(path: $0, kind: .file) }

@@ -77,7 +77,7 @@ public struct Document: Sendable {
     static func setting(_ entry: KVEntry) -> Document {
         let text = String(decoding: entry.value, as: UTF8.self)
         let value = (try? JSONParser.parseValue(text)) ?? .string(text)
-        return Document(value: value, locator: .fixed(entry.origin.location))
+        return Document(value: value, locator: .fixed(entry.valueLocation))
     }
 
     private static func convert(_ node: Node, pointer: String, file: String, marks: inout [String: SourceLocation]) -> JSONValue {

@@ -40,12 +40,14 @@ public struct Item: Sendable {
                     var outputs: Set<String> = []
                     for truthy in [true, false] {
                         let rendered = try template.render(using: lookup, options: RenderOptions(placeholdersAreTruthy: truthy))
-                        guard kind == .logstash else { continue }
                         // A template reading an undefined key never renders (consul-template blocks);
                         // the undefined key is the finding, not the empty text it leaves here.
-                        guard rendered.blockedKeys.isEmpty, outputs.insert(rendered.output).inserted else { continue }
-                        checks.append(LogstashCheck(rendered.output, entry: entry, sourceMap: rendered.sourceMap,
-                                                    branch: rendered.usedPlaceholders ? (truthy ? "true" : "false") : nil))
+                        if kind == .logstash, rendered.blockedKeys.isEmpty, outputs.insert(rendered.output).inserted {
+                            checks.append(LogstashCheck(rendered.output, entry: entry, sourceMap: rendered.sourceMap,
+                                                        branch: rendered.usedPlaceholders ? (truthy ? "true" : "false") : nil))
+                        }
+                        // Only placeholders' truth differs between the two ways: without any, both render the same.
+                        if !rendered.usedPlaceholders { break }
                     }
                 } catch {
                     renderProblem = error
@@ -90,7 +92,7 @@ public struct LogstashCheck: Sendable {
 
     /// The repository position of a line and column of the Logstash text.
     public func location(line: Int, column: Int) -> SourceLocation {
-        guard let file = entry.origin.file else { return entry.origin.location }
+        guard let file = entry.origin.file else { return entry.valueLocation }
         guard let sourceMap else { return SourceLocation(file: file, line: line, column: column) }
         let position = sourceMap.templatePosition(forOutputLine: line, column: column)
         return SourceLocation(file: file, line: position?.line ?? line, column: position?.column ?? column)

@@ -54,7 +54,7 @@ struct Classification {
         // place inside the value.
         if entry.origin.file == nil, case .failure(var problem)? = document {
             problem.message = "in the value (its line \(problem.location.line), column \(problem.location.column)): \(problem.message)"
-            problem.location = entry.origin.location
+            problem.location = entry.valueLocation
             document = .failure(problem)
         }
         if let declaredKind {

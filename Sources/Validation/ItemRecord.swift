@@ -16,7 +16,7 @@ struct ItemRecord {
         guard let id = entry.contentID else { return nil }
         let options = [entry.options.schema, entry.options.type, entry.options.allowSecret]
             .map { $0.map { "\($0.value)@\($0.location)" } ?? "-" }.joined(separator: "\u{0}")
-        return "item\u{0}\(entry.key)\u{0}\(id)\u{0}\(entry.origin.file ?? "")\u{0}\(entry.origin.location)\u{0}\(options)\u{0}\(entry.options.sentinel)"
+        return "item\u{0}\(entry.key)\u{0}\(id)\u{0}\(entry.origin.file ?? "")\u{0}\(entry.origin.location) \(entry.origin.value.map(String.init(describing:)) ?? "")\u{0}\(options)\u{0}\(entry.options.sentinel)"
     }
 
     /// Templates read other keys and datasource files feed other items' checks, so both are

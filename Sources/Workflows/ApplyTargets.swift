@@ -43,8 +43,11 @@ extension ApplyTarget {
             return from.tag
         }
         guard let record = live.own?.record else { throw WorkflowError("'\(name)' has published nothing to \(targetName)") }
-        guard let previous = record.history.first else {
-            throw WorkflowError("\(record.current.tag) is the only version '\(name)' has published; name the VERSION to roll back to")
+        guard let previous = record.undoTarget else {
+            throw WorkflowError(record.history.isEmpty
+                ? "\(record.current.tag) is the only version '\(name)' has published; name the VERSION to roll back to"
+                : "\(record.current.tag) is the earliest publish of '\(name)' the history keeps: rollbacks have undone every later one; "
+                    + "name the VERSION to roll back to")
         }
         return previous.tag
     }

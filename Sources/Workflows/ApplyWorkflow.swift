@@ -105,7 +105,8 @@ public struct ApplyWorkflow: Sendable {
         guard !policy.planOnly, let locking = store as? any LockingStore, planned.hasChanges || planned.unfinished != nil else {
             return try await apply(chosen, planned, store: store, lock: nil)
         }
-        let lock = try await acquireLock(locking, layout: layout, name: name, operation: operation)
+        let lock = try await acquireLock(locking, layout: layout, name: name, operation: operation,
+                                         identity: chosen.request.publication.publisher)
         do {
             let records = try await refusing { try await reader.readRecords() }
             if records.recordsMark != planned.recordsMark {
@@ -121,11 +122,12 @@ public struct ApplyWorkflow: Sendable {
     }
 
     /// The publish lock of `name`, waiting up to the policy's timeout and saying so.
-    func acquireLock(_ locking: any LockingStore, layout: MetaLayout, name: String, operation: String) async throws -> any HeldLock {
+    func acquireLock(_ locking: any LockingStore, layout: MetaLayout, name: String, operation: String,
+                     identity: String? = nil) async throws -> any HeldLock {
         let timeout = policy.lockTimeout
         return try await refusing {
             try await PublishLock(store: locking, key: layout.lock(of: name))
-                .acquire(as: .current(operation), timeout: timeout) { holder in
+                .acquire(as: .current(operation, identity: identity), timeout: timeout) { holder in
                     interaction.say("kvctl: waiting up to \(Self.seconds(timeout))s for the lock \(layout.lock(of: name)), held by "
                         + (holder?.description ?? "another kvctl"))
                 }
@@ -173,6 +175,7 @@ public struct ApplyWorkflow: Sendable {
                 ?? "run kvctl publish --resume to finish it, or kvctl rollback to return to \(unfinished.from?.tag ?? "the state before it")"))
         }
 
+        for note in planned.notes { interaction.say("kvctl: \(note)") }
         let rendering = PlanRendering(plan: planned, colored: policy.colored, allowedDeletes: policy.allowedDeletes)
         interaction.planned(rendering)
         func refused(_ message: String) -> WorkflowError {

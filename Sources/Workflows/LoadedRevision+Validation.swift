@@ -9,11 +9,38 @@ extension LoadedRevision {
         try validated().findings
     }
 
-    /// The findings, and what each template reads (which a publish keeps in one transaction).
+    /// The findings, and what each template reads (which a publish keeps in one transaction). A
+    /// commit's are kept whole in the cache, keyed by its id (the cache's context holds kvctl, the
+    /// settings and the schemas): publishing or syncing the same release again renders no template.
     public func validated() throws -> (findings: [Diagnostic], readSets: [TemplateReadSet]) {
+        let key = (source as? RevisionSnapshot).map { "release\u{0}\($0.commit.id)" }
+        // Nothing else is used on this path, so the cache is not saved (saving keeps only what a run used).
+        if let key, let record = cache?.recall(key), let known = Self.decodeValidated(record) { return known }
         let version = VersionUnderTest(tree: loaded.tree, config: config, schemaFiles: try schemaFiles(), memo: cache)
         let findings = (diagnostics + Validation.run(version)).sortedByLocation()
+        let readSets = version.templateReadSets
+        if let key {
+            var writer = RecordWriter()
+            writer.write(findings)
+            writer.write(readSets) { writer, set in
+                writer.write(set.template)
+                writer.write(set.keys) { $0.write($1) }
+                writer.write(set.prefixes) { $0.write($1) }
+            }
+            cache?.store(key, writer.bytes)
+        }
         cache?.save()
-        return (findings, version.templateReadSets)
+        return (findings, readSets)
+    }
+
+    private static func decodeValidated(_ record: [UInt8]) -> (findings: [Diagnostic], readSets: [TemplateReadSet])? {
+        var reader = RecordReader(record)
+        guard let findings = reader.diagnostics(),
+              let readSets = reader.list({ reader -> TemplateReadSet? in
+                  guard let template = reader.string(), let keys = reader.list({ $0.string() }),
+                        let prefixes = reader.list({ $0.string() }) else { return nil }
+                  return TemplateReadSet(template: template, keys: keys, prefixes: prefixes)
+              }) else { return nil }
+        return (findings, readSets)
     }
 }

@@ -116,7 +116,7 @@ public struct Promotion {
     /// Commits the new kvctl.yaml on top of HEAD as `signature`; the working tree and index follow.
     public func commit(in repository: Repository, forced: Bool) throws -> ObjectID {
         let signature: Signature
-        do { signature = try repository.defaultSignature() } catch { throw WorkflowError(error.message) }
+        do { signature = try repository.defaultSignature(environment: ProcessInfo.processInfo.environment) } catch { throw WorkflowError(error.message) }
         do {
             return try repository.commit(file: KVConfig.fileName, bytes: new, message: message(forced: forced), signature: signature)
         } catch { throw WorkflowError("\(error)") }

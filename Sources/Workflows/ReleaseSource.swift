@@ -16,11 +16,12 @@ public struct ReleaseSource {
         root = URL(fileURLWithPath: workdir)
     }
 
-    /// HEAD's settings; only errors in kvctl.yaml itself stop the command.
+    /// HEAD's settings; only errors in kvctl.yaml itself stop the command. Only kvctl.yaml is read:
+    /// HEAD's manifests do not matter here (loading them was a fifth of a no-op publish).
     public func headConfig() throws -> KVConfig {
-        let head = try LoadedRevision(.commit("HEAD"), in: repository)
-        try InvalidContent.check(head.diagnostics.filter { $0.location.file == KVConfig.fileName })
-        return head.config
+        let (config, diagnostics) = try KVConfig.load(from: try Revision.commit("HEAD").open(in: repository))
+        try InvalidContent.check(diagnostics.filter { $0.location.file == KVConfig.fileName })
+        return config
     }
 
     public func name(_ config: KVConfig) throws -> String {
@@ -29,6 +30,9 @@ public struct ReleaseSource {
 
     /// The release tagged `version` (`1.2.0` or `v1.2.0`), refused with its findings when it does not validate.
     public func release(_ version: String) throws -> LoadedRelease {
+        if try repository.head() == .unborn {
+            throw WorkflowError("the repository has no commits yet, so it has no releases; commit the configuration, then kvctl release")
+        }
         let tags = try ReleaseTags(repository: repository, prefix: try tagPrefix(in: repository))
         guard let wanted = SemanticVersion(version) ?? SemanticVersion(version, prefix: tags.prefix) else {
             throw WorkflowError.usage("'\(version)' is not a semantic version like 1.2.0")
@@ -66,10 +70,12 @@ public struct ReleaseSource {
         tags.releases.isEmpty ? "; create one with kvctl release" : "; the releases are \(tags.releases.map(\.tag.name).joined(separator: ", "))"
     }
 
-    /// Who publishes, for the version record: git's identity, else the login.
+    /// Who publishes, for the version record and the lock: git's committer identity, else `user@host`.
     private func publisher() -> String {
-        if let signature = try? repository.defaultSignature() { return "\(signature.name) <\(signature.email)>" }
-        return ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        if let signature = try? repository.defaultSignature(environment: ProcessInfo.processInfo.environment) {
+            return "\(signature.name) <\(signature.email)>"
+        }
+        return LockHolder.account
     }
 }
 

@@ -13,11 +13,14 @@ public struct StoreSelection: Sendable {
     public var consul: String?
     /// One datacenter (overrides the environment's).
     public var datacenter: String?
+    /// A token file named on the command line: beats the environment's and the variables.
+    public var tokenFile: String?
 
-    public init(env: String? = nil, consul: String? = nil, datacenter: String? = nil) {
+    public init(env: String? = nil, consul: String? = nil, datacenter: String? = nil, tokenFile: String? = nil) {
         self.env = env
         self.consul = consul
         self.datacenter = datacenter
+        self.tokenFile = tokenFile
     }
 
     public static let localNote = "(no Consul configured: set CONSUL_HTTP_ADDR, --consul or --env)"
@@ -31,39 +34,51 @@ public struct StoreSelection: Sendable {
                           environment processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
                           stopped: (String) -> Void = { _ in },
                           _ body: (any KVStore, String) async throws -> Void) async throws {
-        let environment = try self.environment(in: config)
-        guard consul != nil || environment != nil || !(processEnvironment["CONSUL_HTTP_ADDR"] ?? "").isEmpty else {
-            guard datacenter == nil else { throw WorkflowError.usage("--datacenter needs a Consul: pass --consul or --env, or set CONSUL_HTTP_ADDR") }
+        guard let configurations = try consulConfigurations(config: config, repositoryRoot: repositoryRoot, environment: processEnvironment) else {
             let store = LocalStore(repositoryRoot: repositoryRoot)
             return try await body(store, "\(store.description) \(Self.localNote)")
         }
-        let listed = environment?.datacenters ?? []
-        let datacenters: [String?] = datacenter.map { [$0] } ?? (listed.isEmpty ? [nil] : listed.map(Optional.some))
-        if datacenters.count > 1 && !everyDatacenter {
-            throw WorkflowError.usage("environment '\(env ?? "")' lists several datacenters (\(listed.joined(separator: ", "))); "
+        let datacenters = configurations.compactMap(\.datacenter)
+        if configurations.count > 1 && !everyDatacenter {
+            throw WorkflowError.usage("environment '\(env ?? "")' lists several datacenters (\(datacenters.joined(separator: ", "))); "
                 + "pass --datacenter to choose one")
         }
         var changes: PlanHasChanges?
-        for (position, datacenter) in datacenters.enumerated() {
-            let overrides = ConsulConfiguration.Overrides(
-                address: consul ?? environment?.address, datacenter: datacenter,
-                tokenFile: environment?.tokenFile.map { Self.resolve($0, in: repositoryRoot, environment: processEnvironment) })
-            let configuration: ConsulConfiguration
-            do {
-                configuration = try ConsulConfiguration.fromEnvironment(processEnvironment, overrides: overrides)
-            } catch {
-                throw WorkflowError.usage("\(error)")
-            }
+        for (position, configuration) in configurations.enumerated() {
             do {
                 try await ConsulClient.withClient(configuration) { client in try await body(client, client.description) }
             } catch let planned as PlanHasChanges {
                 changes = planned // every datacenter's plan is shown before exit 2
             } catch {
-                if datacenters.count > 1 { stopped(Self.standing(datacenters.compactMap { $0 }, failed: position)) }
+                if configurations.count > 1 { stopped(Self.standing(datacenters, failed: position)) }
                 throw error
             }
         }
         if let changes { throw changes }
+    }
+
+    /// The Consul of each datacenter a workflow visits, in order; nil when nothing names a Consul, so
+    /// the local store is used. (The agent's leader lock lives in the first.)
+    public func consulConfigurations(config: KVConfig, repositoryRoot: URL,
+                                     environment processEnvironment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> [ConsulConfiguration]? {
+        let environment = try self.environment(in: config)
+        guard consul != nil || environment != nil || !(processEnvironment["CONSUL_HTTP_ADDR"] ?? "").isEmpty else {
+            guard datacenter == nil else { throw WorkflowError.usage("--datacenter needs a Consul: pass --consul or --env, or set CONSUL_HTTP_ADDR") }
+            return nil
+        }
+        let listed = environment?.datacenters ?? []
+        let datacenters: [String?] = datacenter.map { [$0] } ?? (listed.isEmpty ? [nil] : listed.map(Optional.some))
+        return try datacenters.map { datacenter in
+            let overrides = ConsulConfiguration.Overrides(
+                address: consul ?? environment?.address, datacenter: datacenter,
+                tokenFile: tokenFile ?? environment?.tokenFile.map { Self.resolve($0, in: repositoryRoot, environment: processEnvironment) })
+            do {
+                return try ConsulConfiguration.fromEnvironment(processEnvironment, overrides: overrides)
+            } catch {
+                throw WorkflowError.usage("\(error)")
+            }
+        }
     }
 
     /// The environment `env` names; nil without one.

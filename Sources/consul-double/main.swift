@@ -1,6 +1,7 @@
 // Runs the Consul test double in the foreground for `make soak` and manual use:
-//   consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--max-txn-ops N] [--stall-txn-after N]
+//   consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--version V] [--max-txn-ops N] [--stall-txn-after N]
 //                 [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
+// --version sets what /v1/agent/self reports (and so the transaction limit: 128 from 1.14, else 64).
 // It prints its URL on the first line (https:// with --tls-cert), then serves until killed.
 // --tls-client-ca requires clients to present a certificate signed by that CA.
 // --stall-txn-after N answers the first N transactions and never answers any later one.
@@ -15,7 +16,7 @@ var tlsClientCA: String?
 var stallAfter: Int?
 
 func usage(_ problem: String) -> Never {
-    FileHandle.standardError.write(Data("consul-double: \(problem)\nusage: consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--max-txn-ops N] [--stall-txn-after N] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n".utf8))
+    FileHandle.standardError.write(Data("consul-double: \(problem)\nusage: consul-double [--port N] [--token T] [--deny-writes PREFIX]... [--version V] [--max-txn-ops N] [--stall-txn-after N] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n".utf8))
     exit(2)
 }
 
@@ -27,6 +28,7 @@ while let flag = arguments.popFirst() {
         options.port = port
     case "--token": options.token = value
     case "--deny-writes": options.deniedWritePrefixes.append(value)
+    case "--version": options.version = value
     case "--max-txn-ops":
         guard let limit = Int(value), limit > 0 else { usage("bad operation limit \(value)") }
         options.maxTransactionOperations = limit

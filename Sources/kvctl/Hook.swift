@@ -23,7 +23,8 @@ struct Hook: ParsableCommand {
             let installer = HookInstaller(repository: try Repository(discovering: directory), marker: Hook.marker)
             switch try installer.install("pre-commit", script: script(), force: force) {
             case .installed(let path): print("installed \(path): every commit now runs 'kvctl validate --staged'")
-            case .replaced(let path): print("replaced \(path)")
+            case .replaced(let path, let backup?): print("replaced \(path); the hook it replaced is kept as \(backup)")
+            case .replaced(let path, nil): print("replaced \(path)")
             case .unchanged(let path): print("\(path) is already up to date")
             }
         }

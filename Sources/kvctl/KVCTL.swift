@@ -19,14 +19,20 @@ struct KVCTL: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            List.self, Get.self, Export.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self, Publish.self,
-            Apply.self, Unpublish.self, Rollback.self, Sync.self, Promote.self, Log.self, Status.self,
+            List.self, Get.self, Export.self, Import.self, Validate.self, Rules.self, Hook.self, Release.self, Versions.self, Diff.self,
+            Render.self, Impact.self, Review.self, Publish.self, Apply.self, Unpublish.self,
+            Rollback.self, Sync.self, Promote.self, Log.self, Status.self, AgentCommand.self,
         ]
     )
 
     /// Maps errors to the documented exit codes: ArgumentParser's own usage errors would exit 64.
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        // No command is a usage error (as git's 'usage: git ...', exit 1 there; kvctl's usage status is 2).
+        if arguments.isEmpty {
+            writeError(helpMessage())
+            Foundation.exit(2)
+        }
         // As terraform plan: with --detailed-exitcode, 2 is "changes" only, so every error is 1.
         let options = arguments.prefix { $0 != "--" }
         let detailed = options.contains("--detailed-exitcode") && options.contains("--plan")

@@ -8,6 +8,9 @@ struct List: ParsableCommand {
         abstract: "List resolved keys with their manifest line and size."
     )
 
+    @Argument(help: "List only the keys under this prefix.")
+    var prefix: String?
+
     @OptionGroup var source: RevisionOptions
 
     @Option(help: "Output format: text or json.")
@@ -32,7 +35,7 @@ struct List: ParsableCommand {
             try printLines(loaded.orphans, json: output == .json)
             return
         }
-        let rows = loaded.tree.entries.map {
+        let rows = loaded.tree.entries(under: prefix ?? "").map {
             Row(key: $0.key, size: $0.size, manifest: $0.origin.location.file,
                 line: $0.origin.location.line, column: $0.origin.location.column, file: $0.origin.file)
         }
@@ -40,7 +43,8 @@ struct List: ParsableCommand {
         case .json: print(try jsonText(rows))
         case .text: printTable(rows)
         }
-        writeError("\(loaded.tree.count) keys from \(loaded.manifests.count) manifests in \(revision.source.label)")
+        writeError((prefix.map { "\(plural(rows.count, "key")) under '\($0)' of " } ?? "")
+            + "\(plural(loaded.tree.count, "key")) from \(plural(loaded.manifests.count, "manifest")) in \(revision.source.label)")
         try report(revision.diagnostics)
     }
 

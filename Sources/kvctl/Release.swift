@@ -60,7 +60,7 @@ struct Release: ParsableCommand {
         if findings.hasErrors { writeError("kvctl: error: refusing to release \(headID.short): its content does not validate") }
         try report(findings)
         let tagger: Signature
-        do { tagger = try repository.defaultSignature() } catch { throw refuse(error.message) }
+        do { tagger = try repository.defaultSignature(environment: ProcessInfo.processInfo.environment) } catch { throw refuse(error.message) }
 
         let tags = try ReleaseTags(repository: repository, prefix: head.config.tagPrefix)
         tags.warnings.forEach(writeError)

@@ -8,7 +8,8 @@ struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make an earlier release live again.",
         discussion: """
-            With no VERSION: the version published before the current one, from the record's history; after an \
+            With no VERSION: the version published before the current one, walking back one publish per rollback \
+            as repeated undo does (rollbacks are skipped); after an \
             interrupted publish, the version it was replacing, exactly. The plan is computed against the live \
             state as publish computes it, drift is refused the same way (--force overwrites), so are mass \
             deletions (--allow-deletes N), and the same lock is taken.

@@ -31,17 +31,7 @@ struct Sync: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try ReleaseSource(directory: location.directory)
-        let config = try source.headConfig(), env = store.env ?? ""
-        guard let pin = try store.environment(in: config)?.pin else {
-            throw usageError("environment '\(env)' pins no release; give it 'version: v1.4.0' or 'track: latest' in \(KVConfig.fileName)")
-        }
-        let release = try source.release(try source.pinnedTag(pin, of: env))
-        let name = try source.name(release.revision.config)
-        try await store.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, targetName in
-            try await apply.run(store: target, layout: release.settings.layout, name: name, operation: "sync \(release.tag)") { reader in
-                try await .sync(to: release, pin: pin, environment: env, name: name, in: targetName, reader: reader)
-            }
-        }
+        try await SyncWorkflow(selection: store.selection, workflow: apply.workflow)
+            .run(source: try ReleaseSource(directory: location.directory)) { writeError($0) }
     }
 }

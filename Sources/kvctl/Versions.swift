@@ -48,7 +48,7 @@ struct Versions: ParsableCommand {
                        String(row.commit.prefix(7)), keys, who].joined(separator: "  "))
             }
         }
-        writeError(TreeDiff.count(rows.count, "release"))
+        writeError(TreeDiff.count(rows.count, "release") + (try repository.head() == .unborn ? " (the repository has no commits yet)" : ""))
     }
 
     private func keyCount(at release: ReleaseTags.Release, in repository: Repository) -> Int? {

@@ -32,7 +32,7 @@ import TestSupport
             config/api/ratio  4  kv/svc/api.yaml:5
 
             """)
-        #expect(result.standardError.contains("3 keys from 1 manifests in v1.0.0 ("))
+        #expect(result.standardError.contains("3 keys from 1 manifest in v1.0.0 ("))
     }
 
     @Test func listJSON() throws {
@@ -80,11 +80,50 @@ import TestSupport
         #expect(result.standardOutput == "kv/svc/stray.txt\n")
     }
 
+    /// Commands that read a commit say why there is none, not libgit2's "revspec 'HEAD' not found".
+    @Test func aRepositoryWithoutCommitsSaysSo() throws {
+        let empty = try FixtureRepository()
+        try empty.write("kv/a.yaml", "config:\n  - key: a\n    value: 1\n")
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
+        for command in [["ls", "--at", "HEAD"], ["export", "--live"], ["status"], ["rollback"], ["publish", "1.0.0"],
+                        ["diff", "HEAD"], ["sync", "--env", "prod"], ["release", "1.0.0"], ["versions"]] {
+            let result = try kvctl(command, in: empty.url, environment: environment)
+            if command == ["versions"] {
+                #expect(result.status == 0)
+                #expect(result.standardError.contains("0 releases (the repository has no commits yet)"))
+                continue
+            }
+            #expect(result.status != 0, "\(command)")
+            #expect(result.standardError.contains("the repository has no commits yet"), "\(command): \(result.standardError)")
+        }
+        #expect(try kvctl(["ls"], in: empty.url).status == 0, "the working tree needs no commit")
+    }
+
+    /// `consul kv get -recurse` prints KEY:VALUE lines (hashicorp/consul command/kv/get/kv_get.go).
+    @Test func getRecurseAndLsTakeAPrefix() throws {
+        let repo = try FixtureRepository()
+        try repo.write("kv/a.yaml", "config:\n  - key: app/a\n    value: 1\n  - key: app/b\n    value: two\n  - key: other/c\n    value: 3\n")
+        let recursed = try kvctl(["get", "--recurse", "app/"], in: repo.url)
+        #expect(recursed.status == 0)
+        #expect(recursed.standardOutput == "app/a:1\napp/b:two\n")
+        let listed = try kvctl(["ls", "app/"], in: repo.url)
+        #expect(listed.standardOutput.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) } == ["app/a", "app/b"])
+        #expect(listed.standardError.contains("2 keys under 'app/' of 3 keys from 1 manifest"))
+    }
+
+    @Test func noCommandPrintsUsageAndExits2() throws {
+        let result = try kvctl([], in: fixture.url)
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("USAGE: kvctl"))
+        #expect(result.standardError.contains("SUBCOMMANDS:"))
+        #expect(result.output.isEmpty)
+    }
+
     @Test func helpListsEveryCommandInOneLine() throws {
         let result = try kvctl(["--help"], in: fixture.url)
         let listing = try #require(result.standardOutput.components(separatedBy: "SUBCOMMANDS:\n").last)
         let lines = listing.split(separator: "\n").prefix { !$0.isEmpty && !$0.contains("See 'kvctl help") }
-        for command in ["ls", "get", "export", "validate", "rules", "hook", "release", "versions", "diff", "publish", "apply", "unpublish", "rollback", "sync", "promote", "log", "status"] {
+        for command in ["ls", "get", "export", "import", "validate", "rules", "hook", "release", "versions", "diff", "publish", "apply", "unpublish", "rollback", "sync", "promote", "log", "status", "agent"] {
             #expect(lines.contains { $0.hasPrefix("  \(command) ") }, "\(command) is missing from --help")
         }
         // A wrapped abstract shows up as a line indented past the command column.

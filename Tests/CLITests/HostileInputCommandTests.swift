@@ -78,14 +78,14 @@ import TestSupport
         let strict = try kvctl(["validate", "--strict", "--output", "junit"], in: fixture.url)
         #expect(strict.status == 1)
         #expect(strict.standardOutput.contains("<testsuites name=\"kvctl validate\" tests=\"3\" failures=\"1\">"), "\(strict.standardOutput)")
-        #expect(strict.standardOutput.contains("<failure message=\"1 warning\">kv/stray.txt:1:0: warning:"))
+        #expect(strict.standardOutput.contains("<failure message=\"1 warning\">kv/stray.txt:1:1: warning:"))
         #expect(strict.standardOutput.contains("<testcase classname=\"kvctl\" name=\"kv/app.yaml\"/>"))
         #expect(strict.standardOutput.contains("<testcase classname=\"kvctl\" name=\"kv/b.json\"/>"))
 
         let lenient = try kvctl(["validate", "--output", "junit"], in: fixture.url)
         #expect(lenient.status == 0)
         #expect(lenient.standardOutput.contains("tests=\"3\" failures=\"0\""))
-        #expect(lenient.standardOutput.contains("<system-out>kv/stray.txt:1:0: warning:"))
+        #expect(lenient.standardOutput.contains("<system-out>kv/stray.txt:1:1: warning:"))
     }
 
     @Test func sarifRaisesTheLevelOfWarningsThatFail() throws {
@@ -125,7 +125,7 @@ import TestSupport
             guard let location = finding["location"] as? [String: Any] else { return nil }
             return "\(location["file"] ?? ""):\(location["line"] ?? "")"
         }
-        #expect(places.sorted() == ["kv/app.yaml:7", "kv/bomb.yaml:6", "kv/datasources.yaml:8"], "\(result.standardOutput)")
+        #expect(places.sorted() == ["kv/app.yaml:9", "kv/bomb.yaml:6", "kv/datasources.yaml:8"], "\(result.standardOutput)")
         #expect(result.peakMemoryBytes < 512 * 1024 * 1024, "peak \(result.peakMemoryBytes) bytes")
     }
 }

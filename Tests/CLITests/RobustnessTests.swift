@@ -172,7 +172,7 @@ extension RobustnessCase {
     /// finishes the evaluation or stops at its budget; what matters is that it stops in time.
     static let schemas: [RobustnessCase] = [
         // A setting's schema finding points at its entry (the `key:` line, line 2).
-        RobustnessCase(name: "40 $defs each an allOf of two $refs to the next", status: 1, file: "kv/app.yaml", line: 2,
+        RobustnessCase(name: "40 $defs each an allOf of two $refs to the next", status: 1, file: "kv/app.yaml", line: 3,
                        mentions: ["schema"]) { fixture in
             let defs = (0..<40).map { ##""d\##($0)": {"allOf": [{"$ref": "#/$defs/d\##($0 + 1)"}, {"$ref": "#/$defs/d\##($0 + 1)"}]}"## }
             try fixture.write("schemas/chain.schema.json", ##"{"$ref": "#/$defs/d0", "$defs": {"##
@@ -180,7 +180,7 @@ extension RobustnessCase {
             try fixture.write("kv/app.yaml", "config:\n  - key: app/port\n    value: 8080\n    schema: chain.schema.json\n")
         },
         // Catastrophic backtracking in a backtracking engine; the string does not match.
-        RobustnessCase(name: "pattern (a+)+$ against 5,000 a's and a !", status: 1, file: "kv/app.yaml", line: 2,
+        RobustnessCase(name: "pattern (a+)+$ against 5,000 a's and a !", status: 1, file: "kv/app.yaml", line: 3,
                        mentions: ["schema"]) { fixture in
             try fixture.write("schemas/redos.schema.json", #"{"type": "string", "pattern": "(a+)+$"}"#)
             try fixture.write("kv/app.yaml", "config:\n  - key: app/name\n    value: \(String(repeating: "a", count: 5_000))!\n"

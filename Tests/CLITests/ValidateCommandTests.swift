@@ -30,9 +30,9 @@ import TestSupport
         #expect(result.standardOutput.hasPrefix("""
             kv/app.yaml
               2:10  error    invalid key 'config/app//port': the key has an empty segment ('//')  key-invalid
-              4:10  error    a random-looking value
+              5:12  error    a random-looking value
             """))
-        #expect(result.standardOutput.contains("kv/stray.txt\n  1  warning  this file is neither a manifest"))
+        #expect(result.standardOutput.contains("kv/stray.txt\n  1:1  warning  this file is neither a manifest"))
         #expect(result.standardOutput.hasSuffix("✖ 2 errors, 1 warning in 2 files (1 key in the working tree)\n"))
     }
 
@@ -117,7 +117,12 @@ import TestSupport
         let refused = try kvctl(["hook", "install"], in: other.url)
         #expect(refused.status == 2)
         #expect(refused.standardError.contains("was not written by kvctl; pass --force"))
-        #expect(try kvctl(["hook", "install", "--force"], in: other.url).status == 0)
+        let forced = try kvctl(["hook", "install", "--force"], in: other.url)
+        #expect(forced.status == 0)
+        #expect(forced.standardOutput.contains("the hook it replaced is kept as "))
+        let backup = other.url.appendingPathComponent(".git/hooks/pre-commit.kvctl-backup")
+        #expect(FileManager.default.contents(atPath: backup.path) == Data("#!/bin/sh\necho mine\n".utf8))
+        #expect(try kvctl(["hook", "install", "--force"], in: other.url).standardOutput.contains("is already up to date"))
         #expect(try kvctl(["hook", "uninstall"], in: other.url).standardOutput == "removed the pre-commit hook\n")
     }
 }

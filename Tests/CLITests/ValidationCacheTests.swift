@@ -72,6 +72,21 @@ import TestSupport
         try fixture.git("add", path)
     }
 
+    /// A commit's findings are kept whole (a publish of the same release renders no template again):
+    /// the kept result prints what a fresh run prints, findings included, and the item records survive it.
+    @Test func aCommitsKeptResultMatchesAFreshRun() throws {
+        try fixture.write("kv/grafana/b.json", Self.dashboard(uid: "a", title: "B"))
+        _ = try fixture.commitAll("two dashboards with one uid")
+        let fresh = try kvctl(["validate", "--at", "HEAD", "--output", "json", "--no-cache"], in: fixture.url)
+        #expect(fresh.status == 1 && fresh.standardOutput.contains("\"errors\" : 1"))
+        for run in ["cold", "kept"] {
+            let cached = try kvctl(["validate", "--at", "HEAD", "--output", "json"], in: fixture.url)
+            #expect(cached.standardOutput == fresh.standardOutput, "\(run)")
+            #expect(cached.status == fresh.status, "\(run)")
+        }
+        _ = try expectSameAsUncached("staged after kept commit results")
+    }
+
     @Test func warmRunsMatchUncachedRuns() throws {
         _ = try expectSameAsUncached("cold")
         #expect(FileManager.default.fileExists(atPath: fixture.path + "/.git/kvctl/cache"))

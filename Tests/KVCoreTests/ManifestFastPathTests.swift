@@ -59,7 +59,7 @@ private func benchManifest(_ m: Int) -> String {
         let manifest = try #require(bothPaths(benchManifest(82)))
         #expect(manifest.entries[2].key == "config/service-082/setting-02")
         #expect(manifest.entries[2].location == SourceLocation(file: "kv/a.yaml", line: 7, column: 10))
-        #expect(manifest.entries[2].payload == .value(Array("8202".utf8)))
+        #expect(manifest.entries[2].payload == .value(Array("8202".utf8), at: SourceLocation(file: "kv/a.yaml", line: 8, column: 12)))
         #expect(manifest.entries[0].payload == .file("files/blob-0.json", at: SourceLocation(file: "kv/a.yaml", line: 4, column: 11)))
     }
 

@@ -30,6 +30,37 @@ private func errors(_ loaded: LoadedTree) -> [Diagnostic] {
         #expect(value(loaded, "k") == stored)
     }
 
+    /// YAML's !!binary (https://yaml.org/type/binary.html) means decoded bytes; kvctl keeps text, so it says to use `file:`.
+    @Test func binaryTagIsAnErrorPointingToFile() throws {
+        let loaded = try load(["kv/a.yaml": "config:\n  - key: k\n    value: !!binary aGVsbG8=\n  - key: ok\n    value: '!!binary'\n"])
+        let found = try #require(errors(loaded).first)
+        #expect(errors(loaded).count == 1)
+        #expect(found.rule == "value-binary")
+        #expect(found.location == SourceLocation(file: "kv/a.yaml", line: 3, column: 12))
+        #expect(found.message.contains("reference it with 'file:'"))
+        #expect(loaded.tree["k"] == nil)
+        #expect(value(loaded, "ok") == "!!binary")
+    }
+
+    /// hashicorp/consul#22835: 1.21.5 refuses keys outside `^[a-zA-Z0-9,_./\-?&=]+$`; #22850's releases
+    /// refuse leading or trailing spaces. Other versions take both, so these are warnings.
+    @Test("keys some Consul versions refuse are warnings naming them", arguments: [
+        ("acme - host", "1.21.5", true), ("café", "1.21.5", true), ("a:b", "1.21.5", true), ("a%2Fb", "1.21.5", true),
+        (" padded", "22850", true), ("config/app/port", "", false), ("a,b_c.d/e-f?g&h=i", "", false),
+    ])
+    func consulVersionWarnings(key: String, version: String, warned: Bool) throws {
+        let loaded = try load(["kv/a.yaml": "config:\n  - key: '\(key)'\n    value: 1\n"])
+        #expect(errors(loaded).isEmpty)
+        #expect(loaded.tree[key] != nil)
+        let warnings = loaded.diagnostics.filter { $0.rule == "key-consul-versions" }
+        #expect(warnings.count == (warned ? 1 : 0))
+        if warned {
+            #expect(warnings[0].severity == .warning)
+            #expect(warnings[0].location == SourceLocation(file: "kv/a.yaml", line: 2, column: 10))
+            #expect(warnings[0].message.contains(version))
+        }
+    }
+
     @Test func blockScalarKeepsNewlines() throws {
         let loaded = try load(["kv/a.yaml": "config:\n  - key: k\n    value: |\n      one\n      two\n"])
         #expect(value(loaded, "k") == "one\ntwo\n")

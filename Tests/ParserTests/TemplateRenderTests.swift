@@ -81,11 +81,11 @@ let renderCases: [RenderCase] = [
     RenderCase(name: "toJSON", source: #"{{ ls "app/hosts" | toJSON }} {{ toJSON "<a>" }}"#,
                output: #"[{"Path":"app/hosts/a","Key":"a","Value":"10.0.0.1","CreateIndex":0,"ModifyIndex":0,"LockIndex":0,"Flags":0,"Session":""},"#
                    + #"{"Path":"app/hosts/b","Key":"b","Value":"10.0.0.2","CreateIndex":0,"ModifyIndex":0,"LockIndex":0,"Flags":0,"Session":""}] "\u003ca\u003e""#),
-    // Consul lists keys by plain string prefix, and kv_list.go trims the prefix and leading "/":
-    // `tree "app/hosts"` also returns app/hostsX/e as "X/e"; ls keeps only keys without "/"
-    // (template/funcs.go, lsFunc), so the same prefix lists a and b only.
+    // Consul lists keys by plain string prefix, in the byte order of the full key ("/" 2f before
+    // "X" 58), and kv_list.go trims the prefix and leading "/": `tree "app/hosts"` also returns
+    // app/hostsX/e as "X/e"; ls keeps only keys without "/" (template/funcs.go, lsFunc).
     RenderCase(name: "tree is a plain string prefix", source: #"{{ range tree "app/hosts" }}{{ .Key }}={{ .Path }} {{ end }}"#,
-               output: "X/e=app/hostsX/e a=app/hosts/a b=app/hosts/b deep/c=app/hosts/deep/c "),
+               output: "a=app/hosts/a b=app/hosts/b deep/c=app/hosts/deep/c X/e=app/hostsX/e "),
     RenderCase(name: "KeyPair fields", source: #"{{ with index (ls "app/hosts") 0 }}{{ .CreateIndex }} {{ .Flags }} [{{ .Session }}]{{ end }}"#,
                output: "0 0 []"),
     // fmt's parsenum (src/fmt/print.go) gives up on a width or precision past 1e6 and writes

@@ -171,3 +171,34 @@ private func oneKeyRelease(settings: String? = nil) throws -> FixtureRepository 
     try fixture.git("tag", "-a", "v1.0.0", "-m", "release")
     return fixture
 }
+
+/// `kvctl publish` on Consul 1.14 with `transaction.max-operations` unset: 128 operations per
+/// transaction; a token without `agent:read` keeps 64, and stderr says so once.
+@Suite struct ServerLimitCommandTests {
+    private func manyKeysRelease() throws -> FixtureRepository {
+        let fixture = try FixtureRepository()
+        let lines = (0..<200).map { "  - key: config/app/k\(String(format: "%03d", $0))\n    value: \($0)" }
+        try fixture.write("kv/app.yaml", "config:\n" + lines.joined(separator: "\n") + "\n")
+        try fixture.commitAll()
+        try fixture.git("tag", "-a", "v1.0.0", "-m", "release")
+        return fixture
+    }
+
+    @Test(arguments: [false, true])
+    func aPublishFollowsTheServersLimitOrSaysWhyNot(denied: Bool) async throws {
+        let fixture = try manyKeysRelease()
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
+        let double = try await ConsulDouble.start(DoubleOptions(version: "1.14.0", deniesAgentRead: denied))
+        let published = try kvctl(["publish", "1.0.0", "--yes", "--consul", double.baseURL], in: fixture.url, environment: environment)
+        let again = try kvctl(["publish", "1.0.0", "--yes", "--consul", double.baseURL], in: fixture.url, environment: environment)
+        let asked = double.recentRequests.filter { $0.uri.hasPrefix("/v1/agent/self") }.count
+        try await double.stop()
+        #expect(published.status == 0, "\(published.standardError)")
+        // 200 keys and a chunk: two transactions at 127 (one kept for the journal), four at 63.
+        #expect(published.standardError.contains("in \(denied ? 4 : 2) transactions"), "\(published.standardError)")
+        let notes = published.standardError.components(separatedBy: "agent:read").count - 1
+        #expect(notes == (denied ? 1 : 0))
+        #expect(asked == 1, "the version is asked once, and never by the no-op")
+        #expect(again.standardError.contains("nothing to publish") && !again.standardError.contains("agent:read"))
+    }
+}

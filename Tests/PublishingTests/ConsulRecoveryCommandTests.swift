@@ -44,7 +44,7 @@ import TestSupport
         #expect(results.map(\.status).sorted() == [0, 1], "\(results.map(\.standardError))")
         let loser = try #require(results.first { $0.status == 1 })
         #expect(loser.standardError.contains("another kvctl holds the lock kvctl/settings/lock: "))
-        #expect(loser.standardError.contains("(pid "))
+        #expect(loser.standardError.contains(", pid "))
         #expect(loser.standardError.contains(" since "))
         #expect(values == Self.values("a") || values == Self.values("b"), "one version whole, nothing interleaved")
     }

@@ -48,6 +48,24 @@ import Testing
         #expect(await store.transactions.isEmpty, "nothing written over it")
     }
 
+    /// Repeated rollbacks walk back like undo: v1, v2, v3 published; rollback to v2, then v1, then nothing.
+    @Test func undoWalksBackThroughPublishesSkippingRollbacks() {
+        func publication(_ tag: String, _ kind: PublicationKind) -> Publication {
+            Publication(version: tag, tag: tag, commit: "c", published: "t", publisher: "p", keys: 1, kind: kind)
+        }
+        var record = VersionRecord(name: "s", current: publication("v1", .publish), history: [], owned: [])
+        #expect(record.undoTarget == nil)
+        record = record.succeeded(by: publication("v2", .publish), owned: [])
+        record = record.succeeded(by: publication("v3", .publish), owned: [])
+        #expect(record.undoTarget?.tag == "v2")
+        record = record.succeeded(by: publication("v2", .rollback), owned: [])
+        #expect(record.undoTarget?.tag == "v1", "not back to v3, as the previous entry would say")
+        record = record.succeeded(by: publication("v1", .rollback), owned: [])
+        #expect(record.undoTarget == nil)
+        record = record.succeeded(by: publication("v4", .publish), owned: [])
+        #expect(record.undoTarget?.tag == "v1")
+    }
+
     @Test func theHistoryKeepsTheTwentyPreviousPublishes() async throws {
         for patch in 0...21 {
             _ = try await publish(request("1.0.\(patch)", ["config/a": "\(patch)"]), to: store)

@@ -70,6 +70,21 @@ import TestSupport
         #expect(try await run(["status"]).standardOutput.contains("v1.0.0 (commit "))
     }
 
+    @Test func aSecondRollbackDoesNotToggleForward() async throws {
+        #expect(try await run(["rollback", "--yes"]).status == 0)
+        let again = try await run(["rollback", "--yes"])
+        #expect(again.status == 1)
+        #expect(again.standardError.contains("v1.0.0 is the earliest publish of 'settings' the history keeps"))
+        #expect(try await liveValues() == ["config/app/port": "8080", "config/app/old": "going"])
+    }
+
+    /// The lock names who holds it as git does, and the account never as `unknown`.
+    @Test func theLockHolderIsGitsIdentityAndTheAccount() {
+        let holder = LockHolder.current("publish v1.0.0", identity: "Ada <ada@example.com>")
+        #expect(holder.description.hasPrefix("Ada <ada@example.com> (\(LockHolder.account), pid "))
+        #expect(!LockHolder.account.hasPrefix("unknown@") && !LockHolder.account.hasPrefix("@"))
+    }
+
     @Test func rollbackToANamedVersionAndUnknownOnes() async throws {
         #expect(try await run(["rollback", "1.0.0", "--plan"]).standardOutput.contains("- config/app/new"))
         #expect(try await run(["rollback", "v1.0.0", "--yes"]).status == 0)

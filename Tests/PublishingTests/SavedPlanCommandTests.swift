@@ -171,8 +171,9 @@ extension SavedPlanCommand {
     @Test func anInterruptedUnpublishIsFinishedByRunningItAgain() async throws {
         let double = try await ConsulDouble.start()
         #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
-        // Two transactions go through, then each waits a second: time to change a key of a later one.
-        double.faults.stallTransactions(after: 2, for: .seconds(1))
+        // Two transactions go through, then each waits 3 s: time (at least 9 s, even on a loaded machine)
+        // to change config/svc/k9, a key of the fifth.
+        double.faults.stallTransactions(after: 2, for: .seconds(3))
         async let unpublish = run(["unpublish", "--yes"], double)
         let deadline = ContinuousClock.now + .seconds(60)
         while double.snapshot().contains(where: { $0.key == "config/svc/k0" }) && ContinuousClock.now < deadline {

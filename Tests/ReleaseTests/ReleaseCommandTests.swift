@@ -221,13 +221,37 @@ func tagNames(_ fixture: FixtureRepository) throws -> [String] {
         environment["HOME"] = home.path
         environment["XDG_CONFIG_HOME"] = home.path
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        for name in ["GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"] { environment[name] = nil }
 
         let result = try kvctl(["release", "1.0.0"], in: fixture.url, environment: environment)
         #expect(result.status == 1)
-        #expect(result.standardError.contains("'user.name' was not found"))
+        #expect(result.standardError.contains("git configuration has no user.name"))
         #expect(result.standardError.contains("git config --global user.name \"Your Name\""))
         #expect(result.standardError.contains("git config --global user.email \"you@example.com\""))
         #expect(try tagNames(fixture).isEmpty)
+    }
+
+    /// git's order (git/git Documentation/config/user.txt): GIT_COMMITTER_* over committer.* over
+    /// user.*, and EMAIL when no address is configured; name and address resolved independently.
+    @Test func taggerIsGitsCommitterIdentity() throws {
+        let fixture = try releasableFixture()
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_COMMITTER_NAME"] = "Env Committer"
+        environment["GIT_COMMITTER_EMAIL"] = nil
+        environment["EMAIL"] = "fallback@example.com"
+        #expect(try kvctl(["release", "1.0.0"], in: fixture.url, environment: environment).status == 0)
+        #expect(try fixture.git("cat-file", "-p", "v1.0.0").contains("tagger Env Committer <fixture@example.com>"))
+
+        try fixture.git("config", "--unset", "user.email")
+        try fixture.git("config", "committer.name", "Config Committer")
+        environment["GIT_COMMITTER_NAME"] = nil
+        environment["HOME"] = fixture.path
+        environment["XDG_CONFIG_HOME"] = fixture.path
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        try fixture.write("kv/app.yaml", manifest(["app/port": "8081", "app/name": "shop"]))
+        try fixture.commitAll()
+        #expect(try kvctl(["release", "1.0.1"], in: fixture.url, environment: environment).status == 0)
+        #expect(try fixture.git("cat-file", "-p", "v1.0.1").contains("tagger Config Committer <fallback@example.com>"))
     }
 
     @Test func emptyRepositoryIsRefused() throws {

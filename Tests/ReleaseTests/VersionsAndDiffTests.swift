@@ -147,6 +147,24 @@ import TestSupport
         #expect(try kvctl(["diff", "v1.1.0", "HEAD"], in: fixture.url).standardOutput == "")
     }
 
+    /// As `publish 1.1.0`: a version names its release tag; no argument means the latest release.
+    @Test func versionsAndNoArgumentNameReleases() throws {
+        let tagged = try kvctl(["diff", "v1.0.0", "v1.1.0"], in: fixture.url)
+        let versions = try kvctl(["diff", "1.0.0", "1.1.0"], in: fixture.url)
+        #expect(versions.status == 0, "\(versions.standardError)")
+        #expect(versions.standardOutput == tagged.standardOutput)
+        #expect(try kvctl(["diff", "1.0.0", "--at", "1.1.0"], in: fixture.url).standardOutput == tagged.standardOutput)
+        try fixture.write("kv/more.yaml", manifest(["app/unstaged": "u"]))
+        let latest = try kvctl(["diff"], in: fixture.url)
+        #expect(latest.status == 0, "\(latest.standardError)")
+        #expect(latest.standardOutput == (try kvctl(["diff", "v1.1.0"], in: fixture.url)).standardOutput)
+        #expect(latest.standardOutput.hasPrefix("+ app/unstaged\n"))
+        let fresh = try releasableFixture()
+        let none = try kvctl(["diff"], in: fresh.url)
+        #expect(none.status == 2)
+        #expect(none.standardError.contains("there is no release to compare with yet"))
+    }
+
     @Test func unknownRevisionSuggestsTags() throws {
         let result = try kvctl(["diff", "v1.0.1", "v1.1.0"], in: fixture.url)
         #expect(result.status == 2)

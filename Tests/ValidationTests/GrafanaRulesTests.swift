@@ -315,7 +315,8 @@ private func errors(_ result: [Diagnostic]) -> [Diagnostic] { result.filter { $0
         #expect(result.isEmpty == valid, "\(result)")
         if !valid {
             #expect(result.first?.rule == "schema")
-            #expect(result.first?.location == SourceLocation(file: "kv/a.yaml", line: 2, column: 10))
+            // At the `value:` scalar, where the fix goes, not at `key:`.
+            #expect(result.first?.location == SourceLocation(file: "kv/a.yaml", line: 3, column: 12))
         }
     }
 

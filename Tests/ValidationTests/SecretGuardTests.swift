@@ -59,7 +59,7 @@ private func secretFindings(_ manifests: [String: String]) throws -> [Diagnostic
     @Test func highEntropyValueUnderASecretName() throws {
         let findings = try secretFindings(["kv/a.yaml": "config:\n  - key: config/db/password\n    value: q8Vz3LkP0wXr7TyN2mBd\n"])
         #expect(findings.map(\.rule) == ["secret-high-entropy"])
-        #expect(findings.first?.location == SourceLocation(file: "kv/a.yaml", line: 2, column: 10))
+        #expect(findings.first?.location == SourceLocation(file: "kv/a.yaml", line: 3, column: 12))
         #expect(findings.first?.message.contains("q8Vz") == true)
         #expect(findings.first?.message.contains("q8Vz3LkP0wXr7TyN2mBd") == false)
     }

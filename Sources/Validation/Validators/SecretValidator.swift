@@ -67,7 +67,7 @@ struct SecretValidator: ItemValidator {
 
     /// Values from files point into the file; inline values point at the manifest entry.
     private func location(of offset: Int, in entry: KVEntry) -> SourceLocation {
-        guard let file = entry.origin.file else { return entry.origin.location }
+        guard let file = entry.origin.file else { return entry.valueLocation }
         let (line, column) = lineAndColumn(ofByte: offset, in: entry.value)
         return SourceLocation(file: file, line: line, column: column)
     }
@@ -308,5 +308,18 @@ enum SecretScanner {
     private static func isValueTerminator(_ byte: UInt8) -> Bool {
         byte == 32 || byte == 9 || byte == 10 || byte == 13 || byte == UInt8(ascii: ",")
             || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "#")
+    }
+}
+
+extension Validation {
+    /// The keys whose values the secret guard refuses (its errors; placeholders and commented-out lines
+    /// are warnings): what `kvctl import` leaves out of git. Their values are never part of the answer.
+    public static func secretKeys(in tree: KVTree, config: KVConfig) -> Set<String> {
+        let version = VersionUnderTest(tree: tree, config: config)
+        let guardian = SecretValidator()
+        let flagged = version.items.concurrentMap { item in
+            guardian.validate(item, in: version).hasErrors ? item.key : nil
+        }
+        return Set(flagged.compactMap { $0 })
     }
 }

@@ -15,7 +15,7 @@ struct JUnitReport {
         xml += "<testsuites name=\"kvctl validate\" tests=\"\(tests)\" failures=\"\(failing)\">\n"
         xml += "  <testsuite name=\"\(escape(summary.revision))\" tests=\"\(tests)\" failures=\"\(failing)\">\n"
         if groups.isEmpty && clean.isEmpty {
-            xml += "    <testcase classname=\"kvctl\" name=\"\(summary.keys) keys\"/>\n"
+            xml += "    <testcase classname=\"kvctl\" name=\"\(plural(summary.keys, "key"))\"/>\n"
         }
         for (file, findings) in groups {
             xml += "    <testcase classname=\"kvctl\" name=\"\(escape(file))\">\n"
