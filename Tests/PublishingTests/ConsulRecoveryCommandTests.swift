@@ -183,16 +183,21 @@ import TestSupport
         let double = try await ConsulDouble.start()
         #expect(try await run(["publish", "1.0.0", "--yes"], double).status == 0)
         let before = double.requestCounts.transactions
-        double.faults.stallTransactions(after: 1, for: .milliseconds(200))
+        // The holder's transactions stall until the waiter is seen waiting, however slowly a loaded
+        // runner starts it; each stalled one then ends within a second.
+        double.faults.stallTransactions(after: 1, for: .seconds(1))
         let first = try SpawnedProcess(kvctlBinary(), ["publish", "1.1.0", "--yes", "--consul", double.baseURL],
                                        in: fixture.url, environment: environment, timeout: 120)
         #expect(try await eventually { double.requestCounts.transactions > before })
-        let second = try await run(["rollback", "1.0.0", "--yes", "--lock-timeout", "100"], double)
-        let firstResult = try await offPool { try first.wait() }
+        let second = try SpawnedProcess(kvctlBinary(), ["rollback", "1.0.0", "--yes", "--lock-timeout", "100", "--consul", double.baseURL],
+                                        in: fixture.url, environment: environment, timeout: 120)
+        let waiting = try await waitForStandardError(of: second, containing: "s for the lock kvctl/settings/lock, held by ")
         double.faults.clear()
+        let firstResult = try await offPool { try first.wait() }
+        let secondResult = try await offPool { try second.wait() }
         #expect(firstResult.status == 0, "\(firstResult.standardError)")
-        #expect(second.status == 0, "\(second.standardError)")
-        #expect(second.standardError.contains("s for the lock kvctl/settings/lock, held by "), "\(second.standardError)")
+        #expect(secondResult.status == 0, "\(secondResult.standardError)")
+        #expect(waiting.contains("s for the lock kvctl/settings/lock, held by "), "\(waiting)")
         #expect(live(double) == Self.values("a"), "the waiter ran after the holder finished")
         try await double.stop()
     }

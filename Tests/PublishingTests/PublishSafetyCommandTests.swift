@@ -26,7 +26,7 @@ private func started(_ arguments: [String], in fixture: FixtureRepository) throw
 }
 
 /// Polls a running process's standard error until it holds `text` or the process ends.
-private func waitForStandardError(of process: SpawnedProcess, containing text: String) async throws -> String {
+func waitForStandardError(of process: SpawnedProcess, containing text: String) async throws -> String {
     let clock = ContinuousClock(), deadline = clock.now + .seconds(60)
     while !process.standardErrorSoFar.contains(text) && !process.hasExited && clock.now < deadline {
         try await Task.sleep(for: .milliseconds(20))
