@@ -80,8 +80,10 @@ struct AgentCommand: AsyncParsableCommand {
         let token: String?
         do { token = try gitToken() } catch { throw usageError("\(error)") }
         let checkout = repo.map { SyncReconciler.Checkout(url: $0, directory: cloneDirectory(for: $0), credentials: RemoteCredentials(token: token)) }
-        let reconciler = SyncReconciler(environment: env, checkout: checkout, directory: checkout?.directory ?? location.directory)
-        let state = AgentState(metrics: AgentMetrics(environment: env), wakeup: Wakeup(), verifier: verifier) {
+        let wakeup = Wakeup()
+        let reconciler = SyncReconciler(environment: env, checkout: checkout, directory: checkout?.directory ?? location.directory,
+                                        wakeup: wakeup)
+        let state = AgentState(metrics: AgentMetrics(environment: env), wakeup: wakeup, verifier: verifier) {
             try await reconciler.statusJSON()
         }
         let (host, port) = Self.hostAndPort(listen)!
