@@ -46,7 +46,6 @@ extension AgentRuns {
         }
         #expect(stopped.status == 0)
     }
-}
 
     /// With an interval of an hour only the blocking queries can see the write: it must show at once.
     @Test func anOutOfBandWriteIsWatchedNotPolled() async throws {
