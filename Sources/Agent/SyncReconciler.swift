@@ -78,11 +78,9 @@ public final class SyncReconciler: Reconciler, @unchecked Sendable {
             let refs = try Self.refs(source)
             // Cleared before the store is read, so a change during this reconcile wakes the next one.
             let moved = watcher.takeMoved()
-            if let last, last.refs == refs, watcher.watching, !moved, last.outcome.result != .failed {
-                var outcome = last.outcome
-                if outcome.result == .applied { outcome.result = .unchanged }
-                outcome.message = outcome.result == .refused ? outcome.message : "in sync (nothing moved)"
-                return outcome
+            // A refusal is tried again: what it waits for (the publish lock, another publish) is not watched.
+            if let last, last.refs == refs, watcher.watching, !moved, last.outcome.result == .applied || last.outcome.result == .unchanged {
+                return ReconcileOutcome(result: .unchanged, live: last.outcome.live, drift: last.outcome.drift, message: "in sync (nothing moved)")
             }
             var policy = ApplyPolicy()
             policy.confirmed = true

@@ -14,7 +14,7 @@ struct AgentCommand: AsyncParsableCommand {
             Fetches the repository every --interval (and at once on a verified webhook), resolves the environment's pin \
             from the fetched kvctl.yaml and runs what kvctl sync runs: the same plan, lock, refusals and journal. A \
             release that does not validate is never applied: the agent reports it and keeps the live release. Drift \
-            is reported (log, kvctl_drift_keys, /v1/status); 'heal: true' on the environment re-applies the owned \
+            is watched with Consul blocking queries and reported at once (log, kvctl_drift_keys, /v1/status); 'heal: true' on the environment re-applies the owned \
             keys that drifted (the refusals otherwise stand: another repository's keys, the delete guard).
             Several agents may serve one environment: one leads (a Consul session lock on \
             <meta-prefix><name>/leader), the others stand by and take over when it dies.
