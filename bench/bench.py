@@ -804,21 +804,22 @@ def bench_agent(kvctl, runs, double):
             http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature, "X-GitHub-Event": "push"})
             live = wait_for(lambda: kv_value(server.url, key) == b"123456", 120)
             figures["webhook to live s"] = None if live is None else time.perf_counter() - start
-            # Out-of-band write to drift reported (the agent notices at its next reconcile: a webhook wakes it).
+            # Out-of-band write to drift reported: with an hour's interval only the blocking queries see it.
             wait_for(lambda: metric(agent.url, "kvctl_live_version_info") is not None and agent.reconciles() >= 2, 60)
+            time.sleep(1)
             address = urllib.parse.urlparse(server.url)
             connection = http.client.HTTPConnection(address.hostname, address.port)
+            start = time.perf_counter()
             connection.request("PUT", "/v1/kv/" + key, body=b"by hand")
             connection.getresponse().read()
-            # Drift is read at each reconcile (not watched yet): a wake stands in for the next interval.
-            start = time.perf_counter()
-            http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature})
             reported = wait_for(lambda: (metric(agent.url, "kvctl_drift_keys") or 0) >= 1, 120)
-            figures["drift reported s (after a wake)"] = None if reported is None else time.perf_counter() - start
+            figures["drift reported s (watched)"] = None if reported is None else time.perf_counter() - start
             connection.request("PUT", "/v1/kv/" + key, body=b"123456")
             connection.getresponse().read()
             connection.close()
-            # Requests of an idle agent per interval: what one reconcile sends (the interval is the wait between them).
+            # Requests of an idle agent per interval: a wake runs what an interval's end runs. The write
+            # back above wakes one full reconcile (the watch saw it); let it pass first.
+            time.sleep(2)
             before_count, before = proxy.count, agent.reconciles()
             idle = 10
             for _ in range(idle):
@@ -849,7 +850,7 @@ def bench_agent(kvctl, runs, double):
         figures["one sync peak MB"] = usage.ru_maxrss / 1024
     print(f"\nagent: 10,000 keys, the Consul double — {os.cpu_count()} cores; now / last run ({LAST.get('cores', '?')} cores, "
           f"{LAST.get('date', 'none recorded')})")
-    targets = {"webhook to live s": "<= 1 s", "drift reported s (after a wake)": "<= 1 s (watched: not built)",
+    targets = {"webhook to live s": "<= 1 s", "drift reported s (watched)": "<= 1 s",
                "requests per idle reconcile": "<= 2 per interval", "rss end MB": "flat, <= 1.5x one sync",
                "one sync peak MB": ""}
     for name, value in figures.items():

@@ -30,11 +30,17 @@ public final class SyncReconciler: Reconciler, @unchecked Sendable {
     private var leadership: Leadership?
     private var leaderClient: ConsulClient?
     private var leaderless = false
+    /// Blocking queries on what the last store read covered, one client per datacenter; leader only.
+    private let watcher: DriftWatcher
+    private var watchClients: [ConsulClient] = []
+    /// The refs the last full reconcile saw and how it ended: an idle interval repeats it.
+    private var last: (refs: String, outcome: ReconcileOutcome)?
 
-    public init(environment: String, checkout: Checkout?, directory: String) {
+    public init(environment: String, checkout: Checkout?, directory: String, wakeup: Wakeup) {
         selection = StoreSelection(env: environment)
         self.checkout = checkout
         self.directory = directory
+        watcher = DriftWatcher(wakeup: wakeup)
     }
 
     private var environment: String { selection.env ?? "" }
@@ -55,7 +61,13 @@ public final class SyncReconciler: Reconciler, @unchecked Sendable {
             leaderClient = client
             leadership = Leadership(store: client, key: PublishSettings(config).layout.folder(of: name) + "leader")
         }
-        return try await leadership!.ensure()
+        let leading: Bool
+        do { leading = try await leadership!.ensure() } catch {
+            watcher.stop()
+            throw error
+        }
+        if !leading { watcher.stop() }
+        return leading
     }
 
     public func reconcile(id: String, logger: Logger, stopping: @escaping @Sendable () -> Bool) async -> ReconcileOutcome {
@@ -63,6 +75,13 @@ public final class SyncReconciler: Reconciler, @unchecked Sendable {
         do {
             try fetch()
             let source = try ReleaseSource(directory: directory)
+            let refs = try Self.refs(source)
+            // Cleared before the store is read, so a change during this reconcile wakes the next one.
+            let moved = watcher.takeMoved()
+            // A refusal is tried again: what it waits for (the publish lock, another publish) is not watched.
+            if let last, last.refs == refs, watcher.watching, !moved, last.outcome.result == .applied || last.outcome.result == .unchanged {
+                return ReconcileOutcome(result: .unchanged, live: last.outcome.live, drift: last.outcome.drift, message: "in sync (nothing moved)")
+            }
             var policy = ApplyPolicy()
             policy.confirmed = true
             policy.lockTimeout = .seconds(10)
@@ -83,34 +102,61 @@ public final class SyncReconciler: Reconciler, @unchecked Sendable {
             let (live, drift) = try await standing(source)
             let message = result == .refused ? "refused: \(interaction.last ?? "see the lines before")"
                 : result == .applied ? "applied \(live ?? "?")" : result == .failed ? "stopped" : "in sync"
-            return ReconcileOutcome(result: result, live: live, drift: drift, message: message)
+            let outcome = ReconcileOutcome(result: result, live: live, drift: drift, message: message)
+            last = (refs, outcome)
+            return outcome
         } catch {
+            last = nil
             return ReconcileOutcome(result: .failed, message: "\(error)")
         }
     }
 
     public func finish() async {
+        watcher.stop()
         await leadership?.resign()
         try? await leaderClient?.shutdown()
+        for client in watchClients { try? await client.shutdown() }
     }
 
     /// The live tag in the first datacenter and the drifted keys of all, as status reads them.
     private func standing(_ source: ReleaseSource) async throws -> (String?, Int) {
         var live: String??, drift = 0
-        for report in try await reports(source) {
+        let reports = try await reports(source, watching: true)
+        for report in reports {
             if live == nil { live = .some(report.live?.tag) }
             drift += report.drift.count
         }
         return (live ?? nil, drift)
     }
 
-    private func reports(_ source: ReleaseSource) async throws -> [StatusReport] {
+    /// HEAD and every tag of the repository read: a pin resolves from nothing else.
+    private static func refs(_ source: ReleaseSource) throws -> String {
+        let tags = try source.repository.tags().map { "\($0.name)=\($0.commit?.description ?? "-")" }
+        return "\(try source.repository.head()) " + tags.joined(separator: " ")
+    }
+
+    /// With `watching`, the watcher then holds its queries on what the reports covered. New targets
+    /// leave the store marked as moved (a write between the read and their first look would go unseen),
+    /// so the next interval reads once more; from then on an idle interval costs no store read.
+    private func reports(_ source: ReleaseSource, watching: Bool = false) async throws -> [StatusReport] {
         let config = try source.headConfig(), name = try source.name(config)
         let pinned = try selection.environment(in: config)?.pin.map { try source.pinnedTag($0, of: environment) }
         var reports: [StatusReport] = []
         try await selection.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { target, _ in
             reports.append(try await StatusReport.read(target, name: name, settings: PublishSettings(config), environment: environment,
                                                        pinned: pinned))
+        }
+        if watching, !leaderless, let configurations = try selection.consulConfigurations(config: config, repositoryRoot: source.root) {
+            if watchClients.count != configurations.count {
+                for client in watchClients { try? await client.shutdown() }
+                watchClients = try configurations.map { try ConsulClient(configuration: $0) }
+            }
+            var targets: Set<DriftWatcher.Target> = []
+            for (client, report) in reports.enumerated() {
+                targets.insert(.init(client: client, path: report.watched.record, prefix: false))
+                for prefix in report.watched.prefixes { targets.insert(.init(client: client, path: prefix, prefix: true)) }
+            }
+            await watcher.watch(targets, clients: watchClients)
         }
         return reports
     }

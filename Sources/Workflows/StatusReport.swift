@@ -21,6 +21,9 @@ public struct StatusReport: Encodable, Sendable {
     /// Why the environment's pin names no release (an unknown tag, a track nothing matches), when
     /// status reports it beside the others (--all) instead of stopping.
     public var pinProblem: String?
+    /// What a watcher holds blocking queries on to learn that this report went stale: the version
+    /// record key and the prefixes the planner reads for the owned keys. Not part of the JSON.
+    public var watched: (record: String, prefixes: [String]) = ("", [])
 
     /// Reads one store's records, lock and drift.
     public static func read(_ store: any KVStore, name: String, settings: PublishSettings, environment: String?,
@@ -28,11 +31,13 @@ public struct StatusReport: Encodable, Sendable {
         try await refusing {
             let live = try await LiveStateReader(store: store, layout: settings.layout, name: name).read(keys: [], prune: settings.prune)
             let lock = try await (store as? any LockingStore)?.holder(of: settings.layout.lock(of: name))
-            return StatusReport(name: name, store: store.description, environment: environment, pinned: pinned,
-                                live: live.own?.record.current, history: live.own?.record.history ?? [],
-                                unfinished: live.unfinished?.journal, lock: lock,
-                                running: live.unfinished != nil && lock?.isAlive == true,
-                                drift: DriftDetector(prune: settings.prune).drift(in: live))
+            var report = StatusReport(name: name, store: store.description, environment: environment, pinned: pinned,
+                                      live: live.own?.record.current, history: live.own?.record.history ?? [],
+                                      unfinished: live.unfinished?.journal, lock: lock,
+                                      running: live.unfinished != nil && lock?.isAlive == true,
+                                      drift: DriftDetector(prune: settings.prune).drift(in: live))
+            report.watched = (settings.layout.record(of: name), ReadPrefixes.covering(live.own?.keys ?? [], prune: settings.prune))
+            return report
         }
     }
 

@@ -14,7 +14,7 @@ struct AgentCommand: AsyncParsableCommand {
             Fetches the repository every --interval (and at once on a verified webhook), resolves the environment's pin \
             from the fetched kvctl.yaml and runs what kvctl sync runs: the same plan, lock, refusals and journal. A \
             release that does not validate is never applied: the agent reports it and keeps the live release. Drift \
-            is reported (log, kvctl_drift_keys, /v1/status); 'heal: true' on the environment re-applies the owned \
+            is watched with Consul blocking queries and reported at once (log, kvctl_drift_keys, /v1/status); 'heal: true' on the environment re-applies the owned \
             keys that drifted (the refusals otherwise stand: another repository's keys, the delete guard).
             Several agents may serve one environment: one leads (a Consul session lock on \
             <meta-prefix><name>/leader), the others stand by and take over when it dies.
@@ -80,8 +80,10 @@ struct AgentCommand: AsyncParsableCommand {
         let token: String?
         do { token = try gitToken() } catch { throw usageError("\(error)") }
         let checkout = repo.map { SyncReconciler.Checkout(url: $0, directory: cloneDirectory(for: $0), credentials: RemoteCredentials(token: token)) }
-        let reconciler = SyncReconciler(environment: env, checkout: checkout, directory: checkout?.directory ?? location.directory)
-        let state = AgentState(metrics: AgentMetrics(environment: env), wakeup: Wakeup(), verifier: verifier) {
+        let wakeup = Wakeup()
+        let reconciler = SyncReconciler(environment: env, checkout: checkout, directory: checkout?.directory ?? location.directory,
+                                        wakeup: wakeup)
+        let state = AgentState(metrics: AgentMetrics(environment: env), wakeup: wakeup, verifier: verifier) {
             try await reconciler.statusJSON()
         }
         let (host, port) = Self.hostAndPort(listen)!

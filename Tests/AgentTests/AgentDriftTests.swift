@@ -46,5 +46,68 @@ extension AgentRuns {
         }
         #expect(stopped.status == 0)
     }
+
+    /// With an interval of an hour only the blocking queries can see the write: it must show at once.
+    @Test func anOutOfBandWriteIsWatchedNotPolled() async throws {
+        let double = try await ConsulDouble.start()
+        let fixture = try AgentFixture()
+        try fixture.pin("  prod: {address: '\(double.baseURL)', version: v1.0.0}\n")
+        let agent = try await RunningAgent(["--env", "prod", "--repo", fixture.remote.path, "--clone-dir", fixture.clone, "--interval", "1h"],
+                                           in: fixture.scratch, environment: fixture.environment)
+        let settled = try await agent.eventually { value(double) == "1" }
+        // The first reconcile is over once /readyz answers 200; then only a watch can wake the agent.
+        let ready = try await agent.eventually { try await agent.get("/readyz").status == 200 }
+        try await Task.sleep(for: .milliseconds(500))
+        let clock = ContinuousClock(), start = clock.now
+        try await writeByHand(double, "config/app/port", "9")
+        // A generous ceiling (the target is 1 s): an hour's interval cannot pass meanwhile.
+        let reported = try await agent.eventually(.seconds(10)) {
+            try await agent.get("/metrics").body.contains(#"kvctl_drift_keys{environment="prod"} 1"#)
+        }
+        let took = clock.now - start
+        let status = try await agent.get("/v1/status")
+        let stopped = try await agent.stop()
+        try await double.stop()
+
+        #expect(settled && ready, "\(agent.log)")
+        #expect(reported, "drift seen within \(took): \(agent.log)")
+        #expect(status.body.contains(#""key" : "config/app/port""#), "\(status.body)")
+        #expect(stopped.status == 0, "\(stopped.standardError)")
+    }
+
+    /// An idle agent: the git tip does not move and nothing writes, so after the settling reconciles
+    /// each interval may cost at most 2 requests besides the blocking queries it holds.
+    @Test func anIdleIntervalCostsAtMostTwoRequests() async throws {
+        let double = try await ConsulDouble.start()
+        let fixture = try AgentFixture()
+        try fixture.pin("  prod: {address: '\(double.baseURL)', version: v1.0.0}\n")
+        let agent = try await RunningAgent(["--env", "prod", "--repo", fixture.remote.path, "--clone-dir", fixture.clone, "--interval", "1s"],
+                                           in: fixture.scratch, environment: fixture.environment)
+        let settled = try await agent.eventually { value(double) == "1" }
+        // The publish wakes one more full reconcile, new watch targets one more: let both pass.
+        try await Task.sleep(for: .seconds(4))
+        let before = double.requestCounts
+        let reconcilesBefore = try await reconciles(agent)
+        try await Task.sleep(for: .seconds(5))
+        let after = double.requestCounts
+        let intervals = try await reconciles(agent) - reconcilesBefore
+        let stopped = try await agent.stop()
+        try await double.stop()
+
+        #expect(settled, "\(agent.log)")
+        #expect(intervals >= 3, "the loop kept running: \(intervals) reconciles")
+        // Session renewals (every 5 s) and the re-issued blocking queries are what may remain; a full
+        // sync and status read cost 7 or more requests each.
+        let spent = after.total - before.total
+        #expect(spent <= 2 * intervals, "\(spent) requests over \(intervals) idle intervals: before \(before), after \(after)")
+        #expect(after.transactions == before.transactions && after.puts == before.puts)
+        #expect(stopped.status == 0)
+    }
+
+    private func reconciles(_ agent: RunningAgent) async throws -> Int {
+        let metrics = try await agent.get("/metrics").body
+        return metrics.split(separator: "\n").filter { $0.hasPrefix("kvctl_reconcile_total{") }
+            .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0) { $0 + Int($1) }
+    }
 }
 }
