@@ -17,10 +17,13 @@ extension ApplyTarget {
             throw WorkflowError("nothing to resume: '\(name)' has no incomplete publish in \(targetName)")
         }
         let release = try source.release(journal.to.tag)
-        return ApplyTarget(request: release.request(name: name, kind: .publish).publishing(as: journal.to),
-                           settings: release.settings,
-                           announcement: "kvctl: resuming the \(journal.summary) as '\(name)' in \(targetName)",
-                           finishing: true)
+        return .resuming(journal, of: release, name: name, announcement: "kvctl: resuming the \(journal.summary) as '\(name)' in \(targetName)")
+    }
+
+    /// The interrupted publish's own version (its date and kind kept), replanned against the live state.
+    private static func resuming(_ journal: PublishJournal, of release: LoadedRelease, name: String, announcement: String) -> ApplyTarget {
+        ApplyTarget(request: release.request(name: name, kind: .publish).publishing(as: journal.to), settings: release.settings,
+                    announcement: announcement, finishing: true)
     }
 
     /// `rollback [VERSION]`: VERSION, else the version an interrupted publish was replacing, else the
@@ -59,10 +62,8 @@ extension ApplyTarget {
                             in targetName: String, reader: LiveStateReader) async throws -> ApplyTarget {
         let live = try await reader.readRecords()
         if let journal = live.unfinished?.journal, journal.to.tag == release.tag {
-            return ApplyTarget(request: release.request(name: name, kind: .publish).publishing(as: journal.to),
-                               settings: release.settings,
-                               announcement: "kvctl: \(env) pins \(release.tag): resuming the \(journal.summary) in \(targetName)",
-                               finishing: true)
+            return .resuming(journal, of: release, name: name,
+                             announcement: "kvctl: \(env) pins \(release.tag): resuming the \(journal.summary) in \(targetName)")
         }
         let current = live.own?.record.current
         // Pinning the release an interrupted publish was replacing undoes it, as rollback does.
