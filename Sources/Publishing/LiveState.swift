@@ -93,34 +93,60 @@ public struct LiveStateReader: Sendable {
     /// `ReapTxn`), with no unowned key under a `prune:` prefix. The entries it returns are the
     /// version's values with their stamps' Flags; their ModifyIndex is the record's, the most it can be.
     private func unchangedSinceRecord(_ records: LiveState, request: PublishRequest, prune: [String]) async throws -> LiveState? {
-        guard let listing = store as? any KeyListing, let own = records.own, records.unfinished == nil,
-              own.record.current.tag == request.publication.tag, own.record.current.commit == request.publication.commit,
-              own.keys.count == request.keys.count else { return nil }
+        guard let own = recordsSame(records, as: request.publication, keys: request.keys.count) else { return nil }
         let since = own.entry.modifyIndex
-        let stamped = request.keys.concurrentMap { wanted in
-            own.stamps[wanted.key].flatMap { stamp in
-                KeyStamp(value: wanted.value, flags: stamp.flags) == stamp
+        let stamped = Array(request.keys.indices).concurrentMap { index in
+            let wanted = request.keys[index]
+            return own.stamps[wanted.key].flatMap { stamp in
+                request.stamp(at: index, flags: stamp.flags) == stamp
                     ? StoredEntry(key: wanted.key, value: wanted.value, flags: stamp.flags, modifyIndex: since) : nil
             }
         }
         var entries: [String: StoredEntry] = [:]
         for case let entry? in stamped { entries[entry.key] = entry }
-        guard entries.count == request.keys.count else { return nil }
+        guard entries.count == request.keys.count, try await listedAsRecorded(entries.keys, own: own, records: records, prune: prune) else {
+            return nil
+        }
+        return LiveState(own: own, unfinished: nil, chunks: records.chunks, owners: records.owners, entries: entries,
+                         recordsMark: records.recordsMark, unchangedSinceRecord: true)
+    }
+
+    /// `read(for:prune:)`'s conditions for a version known only by its `digest` (the same keys, each
+    /// stamp's hash that of the value), checked without a value: true when the store still holds what
+    /// `records`' publish of `publication` left, so republishing it has nothing to write.
+    public func unchangedSinceRecord(_ digest: VersionDigest, as publication: Publication, records: LiveState,
+                                     prune: [String]) async throws -> Bool {
+        guard let own = recordsSame(records, as: publication, keys: digest.keys.count) else { return false }
+        for (key, hash) in zip(digest.keys, digest.hashes) where own.stamps[key]?.hash != hash { return false }
+        return try await listedAsRecorded(digest.keys, own: own, records: records, prune: prune)
+    }
+
+    /// The record, when the store lists keys with their index, and the record says `publication`'s tag
+    /// and commit are live with `keys` owned keys and no publish is unfinished.
+    private func recordsSame(_ records: LiveState, as publication: Publication, keys: Int) -> LiveState.Own? {
+        guard store is any KeyListing, let own = records.own, records.unfinished == nil, own.record.current.tag == publication.tag,
+              own.record.current.commit == publication.commit, own.keys.count == keys else { return nil }
+        return own
+    }
+
+    /// Whether one key listing per read prefix of `keys` (each of them owned with a stamp, as many as
+    /// the record owns) shows all of them and nothing written, deleted or added since the record.
+    private func listedAsRecorded(_ keys: some Collection<String>, own: LiveState.Own, records: LiveState,
+                                  prune: [String]) async throws -> Bool {
+        guard let listing = store as? any KeyListing else { return false }
         var listed = 0
-        for prefix in ReadPrefixes.covering(entries.keys, prune: prune) {
-            let (keys, index) = try await listing.keys(under: prefix)
-            guard index <= since else { return nil }
-            for key in keys where !key.hasPrefix(layout.prefix) {
-                if entries[key] != nil {
+        for prefix in ReadPrefixes.covering(keys, prune: prune) {
+            let (names, index) = try await listing.keys(under: prefix)
+            guard index <= own.entry.modifyIndex else { return false }
+            for key in names where !key.hasPrefix(layout.prefix) {
+                if own.stamps[key] != nil {
                     listed += 1
                 } else if prune.contains(where: key.hasPrefix) && records.owners[key] == nil {
-                    return nil
+                    return false
                 }
             }
         }
-        guard listed == entries.count else { return nil }
-        return LiveState(own: own, unfinished: nil, chunks: records.chunks, owners: records.owners, entries: entries,
-                         recordsMark: records.recordsMark, unchangedSinceRecord: true)
+        return listed == keys.count
     }
 
     private func read(keys wanted: [String], prune: [String], records meta: LiveState) async throws -> LiveState {

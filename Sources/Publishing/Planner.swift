@@ -42,12 +42,13 @@ public struct Planner: Sendable {
 
         // What each key will hold once published: the drift baseline of the next publish.
         let changed = Set(changes.filter { $0.action != .delete }.map(\.key))
-        let ownedKeys = request.keys.concurrentMap { wanted in
+        let ownedKeys = Array(request.keys.indices).concurrentMap { index in
+            let wanted = request.keys[index]
             let keyFlags = changed.contains(wanted.key) ? flags : live.entries[wanted.key]?.flags ?? flags
             if live.unchangedSinceRecord, let stamp = live.own?.stamps[wanted.key], stamp.flags == keyFlags {
                 return OwnedKey(key: wanted.key, stamp: stamp)
             }
-            return OwnedKey(key: wanted.key, stamp: KeyStamp(value: wanted.value, flags: keyFlags))
+            return OwnedKey(key: wanted.key, stamp: request.stamp(at: index, flags: keyFlags))
         }
         let chunks = OwnedKeyChunks.chunks(of: ownedKeys)
         let changing = Set(changes.map(\.key))
@@ -99,5 +100,23 @@ public struct Planner: Sendable {
                                     index: live.own?.entry.modifyIndex ?? 0))
         return plan(try JournaledBatches(limits: settings.limits, key: journalKey, existing: live.unfinished?.entry)
             .transactions(units, final: final, journal: journal, flags: flags))
+    }
+}
+
+extension Planner {
+    /// The plan `plan(_:live:)` makes when republishing the live release changes nothing, from its
+    /// `digest` alone: nil unless `live` (the records) passed `LiveStateReader.unchangedSinceRecord`
+    /// for this digest, no key is refused, and the record's chunks are the ones this version would
+    /// write (a record chunked otherwise is rewritten by the full plan). Such a plan has nothing to
+    /// write, so its request carries no keys: `unchanged` counts them.
+    public func unchangedPlan(_ request: PublishRequest, digest: VersionDigest, live: LiveState) -> PublishPlan? {
+        guard VersionFlags(request.version) != nil, let own = live.own, live.unfinished == nil,
+              own.record.current.version == request.publication.version, own.record.current.commit == request.publication.commit,
+              !digest.keys.contains(where: { $0.hasPrefix(settings.layout.prefix) || live.owners[$0] != nil }) else { return nil }
+        let owned = digest.keys.map { OwnedKey(key: $0, stamp: own.stamps[$0]) }
+        guard own.record.owned == OwnedKeyChunks.chunks(of: owned).map(\.id) else { return nil }
+        return PublishPlan(request: request, live: own.record.current, unfinished: nil, changes: [], unchanged: digest.keys.count,
+                           refusals: [], drift: [], transactions: [], deleteLimit: settings.deleteGuard.limit(owned: own.keys.count),
+                           ownedCount: own.keys.count, spanning: [], recordsMark: live.recordsMark)
     }
 }

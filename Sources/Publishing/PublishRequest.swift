@@ -22,12 +22,16 @@ public struct PublishRequest: Sendable {
     public let publication: Publication
     /// Sorted by key.
     public let keys: [DesiredKey]
+    /// The digest of `keys` (the same order), when known: their stamps need no hashing again.
+    public var digest: VersionDigest?
     /// What the version's templates read: each set is written in one transaction when it fits.
     public let readSets: [TemplateReadSet]
 
     /// The same keys under another publication: an unfinished publish's, when resuming it.
     public func publishing(as publication: Publication) -> PublishRequest {
-        PublishRequest(name: name, version: version, publication: publication, keys: keys, readSets: readSets)
+        var request = PublishRequest(name: name, version: version, publication: publication, keys: keys, readSets: readSets)
+        request.digest = digest
+        return request
     }
 
     public init(name: String, version: SemanticVersion, publication: Publication, keys: [DesiredKey], readSets: [TemplateReadSet] = []) {
@@ -41,14 +45,25 @@ public struct PublishRequest: Sendable {
     /// The request for `tree` released as `tag` at `commit`.
     public init(name: String, version: SemanticVersion, tag: String, commit: String, publisher: String, date: Date,
                 tree: KVTree, sentinels: [KeyGlob], readSets: [TemplateReadSet] = [], kind: PublicationKind = .publish) {
-        let keys = tree.entries.map { entry in
+        let keys = Self.keys(of: tree, sentinels: sentinels)
+        let publication = Self.publication(version: version, tag: tag, commit: commit, publisher: publisher, date: date, keys: keys.count,
+                                           kind: kind)
+        self.init(name: name, version: version, publication: publication, keys: keys, readSets: readSets)
+    }
+
+    /// The keys a request for `tree` holds, in its order.
+    public static func keys(of tree: KVTree, sentinels: [KeyGlob]) -> [DesiredKey] {
+        tree.entries.map { entry in
             DesiredKey(key: entry.key, value: entry.value,
                        sentinel: entry.options.sentinel || sentinels.contains { $0.matches(entry.key) })
-        }
-        let publication = Publication(version: version.description, tag: tag, commit: commit,
-                                      published: ISO8601DateFormatter().string(from: date), publisher: publisher,
-                                      keys: keys.count, kind: kind)
-        self.init(name: name, version: version, publication: publication, keys: keys, readSets: readSets)
+        }.sorted { $0.key.precedesInByteOrder($1.key) }
+    }
+
+    /// The publication of `keys` keys released as `tag` at `commit`, published at `date`.
+    public static func publication(version: SemanticVersion, tag: String, commit: String, publisher: String, date: Date, keys: Int,
+                                   kind: PublicationKind = .publish) -> Publication {
+        Publication(version: version.description, tag: tag, commit: commit, published: ISO8601DateFormatter().string(from: date),
+                    publisher: publisher, keys: keys, kind: kind)
     }
 }
 

@@ -16,6 +16,28 @@ public enum Revision: Sendable, Equatable {
     }
 }
 
+/// A revision with its settings and result cache, its manifests not resolved yet (resolving them is
+/// most of what reading a commit costs, which a republish answered from the cache never pays).
+public struct OpenedRevision {
+    public let source: SourceTree
+    public let config: KVConfig
+    /// Results kept from earlier runs, when caching was asked for and the revision allows it.
+    public let cache: ResultCache?
+    let configDiagnostics: [Diagnostic]
+
+    /// `cached` reuses results of earlier runs for blobs already seen (see `ResultCache`).
+    public init(_ revision: Revision, in repository: Repository, cached: Bool = false) throws {
+        source = try revision.open(in: repository)
+        (config, configDiagnostics) = try KVConfig.load(from: source)
+        cache = cached ? try ResultCache.open(for: source, config: config, repository: repository) : nil
+    }
+
+    /// The id of the commit, for records of the cache kept per commit; nil for the index and the worktree.
+    public var commit: String? { (source as? RevisionSnapshot)?.commit.id.description }
+
+    public func load() throws -> LoadedRevision { try LoadedRevision(self) }
+}
+
 /// A revision with its settings and resolved tree: what every command starts from.
 public struct LoadedRevision {
     public let source: SourceTree
@@ -30,9 +52,11 @@ public struct LoadedRevision {
 
     /// `cached` reuses results of earlier runs for blobs already seen (see `ResultCache`).
     public init(_ revision: Revision, in repository: Repository, cached: Bool = false) throws {
-        source = try revision.open(in: repository)
-        (config, configDiagnostics) = try KVConfig.load(from: source)
-        cache = cached ? try ResultCache.open(for: source, config: config, repository: repository) : nil
+        try self.init(OpenedRevision(revision, in: repository, cached: cached))
+    }
+
+    init(_ opened: OpenedRevision) throws {
+        (source, config, configDiagnostics, cache) = (opened.source, opened.config, opened.configDiagnostics, opened.cache)
         loaded = try ManifestLoader(config: config).load(from: source, memo: cache)
     }
 }

@@ -4,9 +4,14 @@ import Publishing
 /// The targets of the commands that make a release live: each reads the store's records and says what
 /// to write, so `ApplyWorkflow` can choose it again under the lock.
 extension ApplyTarget {
-    /// `publish VERSION`: the release as tagged.
-    public static func publish(_ release: LoadedRelease, name: String) -> ApplyTarget {
-        ApplyTarget(request: release.request(name: name, kind: .publish), settings: release.settings)
+    /// `publish VERSION`: the release as tagged. Republishing the live release with the store as its
+    /// record left it is decided from the release's digest (`LoadedRelease.unchangedPlan`): the
+    /// plan is made here, against the records `reader` holds, and has nothing to write.
+    public static func publish(_ release: LoadedRelease, name: String, reader: LiveStateReader) async throws -> ApplyTarget {
+        if let unchanged = try await release.unchangedPlan(name: name, kind: .publish, reader: reader) {
+            return ApplyTarget(request: unchanged.request, settings: release.settings, fixed: unchanged)
+        }
+        return ApplyTarget(request: try release.request(name: name, kind: .publish), settings: release.settings)
     }
 
     /// `publish --resume`: the journal's version replanned against the live state, so only what the
@@ -17,12 +22,12 @@ extension ApplyTarget {
             throw WorkflowError("nothing to resume: '\(name)' has no incomplete publish in \(targetName)")
         }
         let release = try source.release(journal.to.tag)
-        return .resuming(journal, of: release, name: name, announcement: "kvctl: resuming the \(journal.summary) as '\(name)' in \(targetName)")
+        return try .resuming(journal, of: release, name: name, announcement: "kvctl: resuming the \(journal.summary) as '\(name)' in \(targetName)")
     }
 
     /// The interrupted publish's own version (its date and kind kept), replanned against the live state.
-    private static func resuming(_ journal: PublishJournal, of release: LoadedRelease, name: String, announcement: String) -> ApplyTarget {
-        ApplyTarget(request: release.request(name: name, kind: .publish).publishing(as: journal.to), settings: release.settings,
+    private static func resuming(_ journal: PublishJournal, of release: LoadedRelease, name: String, announcement: String) throws -> ApplyTarget {
+        ApplyTarget(request: try release.request(name: name, kind: .publish).publishing(as: journal.to), settings: release.settings,
                     announcement: announcement, finishing: true)
     }
 
@@ -32,7 +37,7 @@ extension ApplyTarget {
                                 reader: LiveStateReader) async throws -> ApplyTarget {
         let live = try await reader.readRecords()
         let release = try source.release(try version ?? previous(live, name: name, in: targetName))
-        return ApplyTarget(request: release.request(name: name, kind: .rollback), settings: release.settings,
+        return ApplyTarget(request: try release.request(name: name, kind: .rollback), settings: release.settings,
             announcement: "kvctl: rolling back '\(name)' \(live.own.map { "from \($0.record.current.tag) " } ?? "")to \(release.tag) in \(targetName)",
             finishing: true)
     }
@@ -62,7 +67,7 @@ extension ApplyTarget {
                             in targetName: String, reader: LiveStateReader) async throws -> ApplyTarget {
         let live = try await reader.readRecords()
         if let journal = live.unfinished?.journal, journal.to.tag == release.tag {
-            return .resuming(journal, of: release, name: name,
+            return try .resuming(journal, of: release, name: name,
                              announcement: "kvctl: \(env) pins \(release.tag): resuming the \(journal.summary) in \(targetName)")
         }
         let current = live.own?.record.current
@@ -70,10 +75,12 @@ extension ApplyTarget {
         let older = current.flatMap { SemanticVersion($0.version) }.map { release.release.version < $0 } ?? false
             || (live.unfinished?.journal.from?.tag == release.tag)
         let action = older ? "rolling back from \(current?.tag ?? "") to" : current?.tag == release.tag ? "checking" : "publishing"
-        return ApplyTarget(request: release.request(name: name, kind: older ? .rollback : .publish, via: "sync"),
-                           settings: release.settings,
-                           announcement: "kvctl: \(env) pins \(release.tag) (\(pin)): \(action) \(release.tag) as '\(name)' in \(targetName)",
-                           finishing: older)
+        let announcement = "kvctl: \(env) pins \(release.tag) (\(pin)): \(action) \(release.tag) as '\(name)' in \(targetName)"
+        if !older, let unchanged = try await release.unchangedPlan(name: name, kind: .publish, via: "sync", reader: reader) {
+            return ApplyTarget(request: unchanged.request, settings: release.settings, announcement: announcement, fixed: unchanged)
+        }
+        return ApplyTarget(request: try release.request(name: name, kind: older ? .rollback : .publish, via: "sync"),
+                           settings: release.settings, announcement: announcement, finishing: older)
     }
 }
 

@@ -58,8 +58,9 @@ public struct ApplyTarget: Sendable {
     /// The target completes or undoes an unfinished publish (resume, rollback), which a plain
     /// publish refuses to run over.
     public var finishing = false
-    /// A plan made earlier (`kvctl apply FILE`): applied exactly, never replanned, and refused when a
-    /// key it is conditioned on moved since.
+    /// A plan made earlier (`kvctl apply FILE`, or the empty plan of an unchanged republish made from the
+    /// records the target was chosen with): applied exactly, never replanned, and refused when a key it
+    /// is conditioned on moved since.
     public var fixed: PublishPlan?
 
     public init(request: PublishRequest, settings: PublishSettings, announcement: String? = nil, finishing: Bool = false,

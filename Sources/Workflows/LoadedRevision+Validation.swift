@@ -13,9 +13,9 @@ extension LoadedRevision {
     /// commit's are kept whole in the cache, keyed by its id (the cache's context holds kvctl, the
     /// settings and the schemas): publishing or syncing the same release again renders no template.
     public func validated() throws -> (findings: [Diagnostic], readSets: [TemplateReadSet]) {
-        let key = (source as? RevisionSnapshot).map { "release\u{0}\($0.commit.id)" }
+        let key = (source as? RevisionSnapshot).map { OpenedRevision.validationKey($0.commit.id.description) }
         // Nothing else is used on this path, so the cache is not saved (saving keeps only what a run used).
-        if let key, let record = cache?.recall(key), let known = Self.decodeValidated(record) { return known }
+        if let key, let record = cache?.recall(key), let known = OpenedRevision.decodeValidated(record) { return known }
         let version = VersionUnderTest(tree: loaded.tree, config: config, schemaFiles: try schemaFiles(), memo: cache)
         let findings = (diagnostics + Validation.run(version)).sortedByLocation()
         let readSets = version.templateReadSets
@@ -32,8 +32,19 @@ extension LoadedRevision {
         cache?.save()
         return (findings, readSets)
     }
+}
 
-    private static func decodeValidated(_ record: [UInt8]) -> (findings: [Diagnostic], readSets: [TemplateReadSet])? {
+extension OpenedRevision {
+    /// The commit's findings and read sets as `LoadedRevision.validated()` kept them, without
+    /// resolving its manifests; nil when the cache does not hold them.
+    public func cachedValidation() -> (findings: [Diagnostic], readSets: [TemplateReadSet])? {
+        guard let commit, let record = cache?.recall(Self.validationKey(commit)) else { return nil }
+        return Self.decodeValidated(record)
+    }
+
+    static func validationKey(_ commit: String) -> String { "release\u{0}\(commit)" }
+
+    static func decodeValidated(_ record: [UInt8]) -> (findings: [Diagnostic], readSets: [TemplateReadSet])? {
         var reader = RecordReader(record)
         guard let findings = reader.diagnostics(),
               let readSets = reader.list({ reader -> TemplateReadSet? in

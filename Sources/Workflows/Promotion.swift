@@ -95,7 +95,7 @@ public struct Promotion {
                               now: Date) async throws -> [PromotionGates.Result] {
         guard let after else { return [] }
         let checks = PromotionGates(tag: release.tag, after: after, soak: soak)
-        let name = try source.name(release.revision.config), settings = release.settings
+        let name = try source.name(release.config), settings = release.settings
         var results: [PromotionGates.Result] = []
         try await StoreSelection(env: after).withStore(config: config, repositoryRoot: source.root, everyDatacenter: true) { store, _ in
             let place = after + ((store as? ConsulClient)?.configuration.datacenter.map { " \($0)" } ?? "")

@@ -40,11 +40,33 @@ public struct ReleaseSource {
         guard let release = tags.releases.first(where: { $0.tag.name == tags.prefix + wanted.description }) else {
             throw WorkflowError.usage("no release tag \(tags.prefix + wanted.description)" + Self.known(tags))
         }
-        let revision = try LoadedRevision(.commit(release.commit.description), in: repository, cached: true)
+        let opened = try OpenedRevision(.commit(release.commit.description), in: repository, cached: true)
+        let headline = "refusing to publish \(release.tag.name): its content does not validate"
+        // A validated commit whose digest is kept too is not resolved until a plan needs its values.
+        if let (findings, readSets) = opened.cachedValidation(), let digest = Self.cachedDigest(opened) {
+            try InvalidContent.check(findings, headline: headline)
+            return LoadedRelease(release: release, opened: opened, readSets: readSets, publisher: publisher(), digest: digest)
+        }
+        let revision = try opened.load()
         let (all, readSets) = try revision.validated()
-        try InvalidContent.check(all, headline: "refusing to publish \(release.tag.name): its content does not validate")
-        return LoadedRelease(release: release, revision: revision, readSets: readSets, publisher: publisher())
+        try InvalidContent.check(all, headline: headline)
+        var loaded = LoadedRelease(release: release, opened: opened, readSets: readSets, publisher: publisher(), revision: revision)
+        if let cache = opened.cache, let commit = opened.commit {
+            let digest = VersionDigest(try loaded.keys())
+            cache.store(Self.digestKey(commit), digest.encoded())
+            cache.save()
+            loaded.digest = digest
+        }
+        return loaded
     }
+
+    /// The digest of the commit's keys kept with its validation, or nil (no cache, none kept, damaged).
+    private static func cachedDigest(_ opened: OpenedRevision) -> VersionDigest? {
+        guard let commit = opened.commit, let record = opened.cache?.recall(digestKey(commit)) else { return nil }
+        return VersionDigest(decoding: record)
+    }
+
+    private static func digestKey(_ commit: String) -> String { "publish-digest\u{0}\(commit)" }
 
     /// The release tag `pin` names now: its version's tag, or the highest release its track matches
     /// (releases are the annotated tags `kvctl versions` lists).
@@ -79,24 +101,76 @@ public struct ReleaseSource {
     }
 }
 
-/// A validated release, ready to become a publish request.
+/// A validated release, ready to become a publish request. Its manifests are resolved when a request
+/// first needs the values, once.
 public struct LoadedRelease {
     public let release: ReleaseTags.Release
-    public let revision: LoadedRevision
+    public let opened: OpenedRevision
     public let readSets: [TemplateReadSet]
     public let publisher: String
+    /// The keys and value hashes of the release (see `VersionDigest`), when the cache holds them or
+    /// they were just computed; a republish of the live release is decided from it.
+    public internal(set) var digest: VersionDigest?
+    private let resolved: Resolved
+
+    /// The resolved revision and its request keys, made on first use and shared by copies.
+    private final class Resolved {
+        var revision: LoadedRevision?
+        var keys: [DesiredKey]?
+        init(_ revision: LoadedRevision?) { self.revision = revision }
+    }
+
+    init(release: ReleaseTags.Release, opened: OpenedRevision, readSets: [TemplateReadSet], publisher: String,
+         digest: VersionDigest? = nil, revision: LoadedRevision? = nil) {
+        (self.release, self.opened, self.readSets, self.publisher, self.digest) = (release, opened, readSets, publisher, digest)
+        resolved = Resolved(revision)
+    }
 
     public var tag: String { release.tag.name }
-    public var settings: PublishSettings { PublishSettings(revision.config) }
+    public var config: KVConfig { opened.config }
+    public var settings: PublishSettings { PublishSettings(opened.config) }
+
+    /// The revision with its manifests resolved.
+    public func revision() throws -> LoadedRevision {
+        if let revision = resolved.revision { return revision }
+        let revision = try opened.load()
+        resolved.revision = revision
+        return revision
+    }
+
+    /// The release's keys as a publish request holds them.
+    func keys() throws -> [DesiredKey] {
+        if let keys = resolved.keys { return keys }
+        let revision = try revision(), sentinels = revision.config.sentinels
+        let keys = PublishRequest.keys(of: revision.loaded.tree, sentinels: sentinels)
+        resolved.keys = keys
+        return keys
+    }
 
     /// `via`: the command making it, recorded in the publication (`sync`).
-    public func request(name: String, kind: PublicationKind, via: String? = nil) -> PublishRequest {
-        let request = PublishRequest(name: name, version: release.version, tag: tag, commit: release.commit.description, publisher: publisher,
-                                     date: Date(), tree: revision.loaded.tree, sentinels: revision.config.sentinels, readSets: readSets,
-                                     kind: kind)
-        guard let via else { return request }
-        var publication = request.publication
+    public func request(name: String, kind: PublicationKind, via: String? = nil) throws -> PublishRequest {
+        var request = PublishRequest(name: name, version: release.version, publication: publication(keys: try keys().count, kind: kind, via: via),
+                                     keys: try keys(), readSets: readSets)
+        request.digest = digest
+        return request
+    }
+
+    /// The plan of republishing this release as `name` when the store holds what its record says
+    /// (`LiveStateReader.unchangedSinceRecord`), decided from the digest without resolving the tree;
+    /// nil when anything differs or no digest is known, so the full plan decides.
+    public func unchangedPlan(name: String, kind: PublicationKind, via: String? = nil, reader: LiveStateReader) async throws -> PublishPlan? {
+        guard let digest, reader.layout == settings.layout, reader.name == name else { return nil }
+        let records = try await reader.readRecords()
+        let request = PublishRequest(name: name, version: release.version, publication: publication(keys: digest.keys.count, kind: kind, via: via),
+                                     keys: [], readSets: readSets)
+        guard try await reader.unchangedSinceRecord(digest, as: request.publication, records: records, prune: settings.prune) else { return nil }
+        return Planner(settings: settings).unchangedPlan(request, digest: digest, live: records)
+    }
+
+    private func publication(keys: Int, kind: PublicationKind, via: String?) -> Publication {
+        var publication = PublishRequest.publication(version: release.version, tag: tag, commit: release.commit.description,
+                                                     publisher: publisher, date: Date(), keys: keys, kind: kind)
         publication.via = via
-        return request.publishing(as: publication)
+        return publication
     }
 }

@@ -21,7 +21,7 @@ public struct SyncWorkflow: Sendable {
             throw WorkflowError.usage("environment '\(env)' pins no release; give it 'version: v1.4.0' or 'track: latest' in \(KVConfig.fileName)")
         }
         let release = try source.release(try source.pinnedTag(pin, of: env))
-        let name = try source.name(release.revision.config)
+        let name = try source.name(release.config)
         var outcomes: [ApplyOutcome] = []
         try await selection.withStore(config: config, repositoryRoot: source.root, everyDatacenter: true, stopped: stopped) { target, targetName in
             outcomes.append(try await workflow.run(store: target, layout: release.settings.layout, name: name, operation: "sync \(release.tag)") { reader in

@@ -54,13 +54,13 @@ struct Publish: AsyncParsableCommand {
         let source = try ReleaseSource(directory: location.directory)
         guard let version else { return try await resumeUnfinished(source) }
         let release = try source.release(version)
-        let name = try source.name(release.revision.config)
+        let name = try source.name(release.config)
         // Where the environment is comes from HEAD, as pins do; what the release writes, from its tag.
         // A saved plan is of one store, so --out needs one datacenter.
         try await store.withStore(config: try source.headConfig(), repositoryRoot: source.root, everyDatacenter: out == nil) { target, targetName in
             writeError("kvctl: publishing \(release.tag) as '\(name)' to \(targetName)")
-            let outcome = try await apply.run(store: target, layout: release.settings.layout, name: name, operation: "publish \(release.tag)") { _ in
-                .publish(release, name: name)
+            let outcome = try await apply.run(store: target, layout: release.settings.layout, name: name, operation: "publish \(release.tag)") { reader in
+                try await .publish(release, name: name, reader: reader)
             }
             if let out { try save(outcome.plan, to: out, store: target, layout: release.settings.layout) }
         }
