@@ -5,10 +5,13 @@ public enum ReadPrefixes {
     /// `keys` in any order.
     public static func covering(_ keys: some Sequence<String>, prune: [String]) -> [String] {
         var groups: [Substring: String] = [:]
-        for key in Array(keys) + prune {
-            let top = key.firstIndex(of: "/").map { key[...$0] } ?? Substring(key)
-            groups[top] = groups[top].map { commonPrefix($0, key) } ?? key
+        func add(_ key: String) {
+            let top = key.utf8.firstIndex(of: UInt8(ascii: "/")).map { key[...$0] } ?? Substring(key)
+            // Most keys extend their group's prefix already (a whole string's bytes end on a scalar).
+            groups[top] = groups[top].map { key.utf8.starts(with: $0.utf8) ? $0 : commonPrefix($0, key) } ?? key
         }
+        for key in keys { add(key) }
+        for key in prune { add(key) }
         let candidates = Set(groups.values.map(routable)).sorted()
         var prefixes: [String] = []
         for candidate in candidates where !prefixes.contains(where: { candidate.hasPrefix($0) }) {

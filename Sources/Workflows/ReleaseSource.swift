@@ -49,14 +49,15 @@ public struct ReleaseSource {
         }
         let revision = try opened.load()
         let (all, readSets) = try revision.validated()
-        try InvalidContent.check(all, headline: headline)
         var loaded = LoadedRelease(release: release, opened: opened, readSets: readSets, publisher: publisher(), revision: revision)
+        // Kept whatever the findings: the cached findings refuse an invalid release as the full run does.
         if let cache = opened.cache, let commit = opened.commit {
             let digest = VersionDigest(try loaded.keys())
             cache.store(Self.digestKey(commit), digest.encoded())
             cache.save()
             loaded.digest = digest
         }
+        try InvalidContent.check(all, headline: headline)
         return loaded
     }
 
