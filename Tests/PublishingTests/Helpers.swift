@@ -1,3 +1,5 @@
+import ConsulDouble
+import ConsulKit
 import Foundation
 import KVCore
 import Publishing
@@ -65,4 +67,26 @@ func portReleases(_ tags: [String]) throws -> FixtureRepository {
         try fixture.git("tag", "-a", tag, "-m", "release")
     }
     return fixture
+}
+
+/// A double started with `options`, `keys` published to it as 1.0.0 through a client retrying twice,
+/// then `body`; the double is stopped whatever happens.
+func withPublished(_ keys: [String: String], _ options: DoubleOptions = DoubleOptions(), settings: PublishSettings = PublishSettings(),
+                   _ body: (ConsulDouble, Publisher) async throws -> Void) async throws {
+    let double = try await ConsulDouble.start(options)
+    let outcome: Result<Void, any Error>
+    do {
+        var configuration = try ConsulConfiguration.fromEnvironment([:], overrides: .init(address: double.baseURL))
+        configuration.retry = RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(5))
+        try await ConsulClient.withClient(configuration) { client in
+            let publisher = Publisher(store: client, settings: settings)
+            try await publisher.apply(try await publisher.plan(request("1.0.0", keys)))
+            try await body(double, publisher)
+        }
+        outcome = .success(())
+    } catch {
+        outcome = .failure(error)
+    }
+    try await double.stop()
+    try outcome.get()
 }

@@ -15,22 +15,7 @@ import Testing
         _ options: DoubleOptions = DoubleOptions(), settings: PublishSettings = PublishSettings(),
         _ body: (ConsulDouble, Publisher) async throws -> Void
     ) async throws {
-        let double = try await ConsulDouble.start(options)
-        let outcome: Result<Void, any Error>
-        do {
-            var configuration = try ConsulConfiguration.fromEnvironment([:], overrides: .init(address: double.baseURL))
-            configuration.retry = RetryPolicy(maxAttempts: 2, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(5))
-            try await ConsulClient.withClient(configuration) { client in
-                let publisher = Publisher(store: client, settings: settings)
-                try await publisher.apply(try await publisher.plan(request("1.0.0", keys)))
-                try await body(double, publisher)
-            }
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
-        }
-        try await double.stop()
-        try outcome.get()
+        try await PublishingTests.withPublished(keys, options, settings: settings, body)
     }
 
     /// The requests of a plan made now, and whether any read a value under the key prefix.
