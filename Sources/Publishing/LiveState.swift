@@ -9,6 +9,8 @@ public struct LiveState: Sendable {
         public let keys: [String]
         /// What the last publish left in each owned key; empty for format 1 records.
         public let stamps: [String: KeyStamp]
+        /// The chunks' lines in their order: `keys` with their stamps.
+        public let owned: [OwnedKey]
     }
 
     /// An unfinished publish: its journal, the entry holding it, and the stamps of the keys its target
@@ -117,7 +119,11 @@ public struct LiveStateReader: Sendable {
     public func unchangedSinceRecord(_ digest: VersionDigest, as publication: Publication, records: LiveState,
                                      prune: [String]) async throws -> Bool {
         guard let own = recordsSame(records, as: publication, keys: digest.keys.count) else { return false }
-        for (key, hash) in zip(digest.keys, digest.hashes) where own.stamps[key]?.hash != hash { return false }
+        // In the digest's order: a record listing the same keys otherwise has chunks this version would
+        // not write, so the full plan rewrites it anyway.
+        for (index, owned) in own.owned.enumerated() where owned.key != digest.keys[index] || owned.stamp?.hash != digest.hashes[index] {
+            return false
+        }
         return try await listedAsRecorded(digest.keys, own: own, records: records, prune: prune)
     }
 
@@ -182,7 +188,7 @@ public struct LiveStateReader: Sendable {
             if repository == name {
                 own = LiveState.Own(record: record, entry: entry, keys: keys.map(\.key),
                                     stamps: Dictionary(keys.compactMap { owned in owned.stamp.map { (owned.key, $0) } },
-                                                       uniquingKeysWith: { first, _ in first }))
+                                                       uniquingKeysWith: { first, _ in first }), owned: keys)
             } else {
                 for owned in keys { owners[owned.key] = repository }
             }

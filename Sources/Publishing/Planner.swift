@@ -112,9 +112,9 @@ extension Planner {
     public func unchangedPlan(_ request: PublishRequest, digest: VersionDigest, live: LiveState) -> PublishPlan? {
         guard VersionFlags(request.version) != nil, let own = live.own, live.unfinished == nil,
               own.record.current.version == request.publication.version, own.record.current.commit == request.publication.commit,
-              !digest.keys.contains(where: { $0.hasPrefix(settings.layout.prefix) || live.owners[$0] != nil }) else { return nil }
-        let owned = digest.keys.map { OwnedKey(key: $0, stamp: own.stamps[$0]) }
-        guard own.record.owned == OwnedKeyChunks.chunks(of: owned).map(\.id) else { return nil }
+              own.owned.map(\.key) == digest.keys, !live.owners.keys.contains(where: { own.stamps[$0] != nil }),
+              !digest.keys.contains(where: { $0.hasPrefix(settings.layout.prefix) }) else { return nil }
+        guard own.record.owned == OwnedKeyChunks.chunks(of: own.owned).map(\.id) else { return nil }
         return PublishPlan(request: request, live: own.record.current, unfinished: nil, changes: [], unchanged: digest.keys.count,
                            refusals: [], drift: [], transactions: [], deleteLimit: settings.deleteGuard.limit(owned: own.keys.count),
                            ownedCount: own.keys.count, spanning: [], recordsMark: live.recordsMark)

@@ -112,7 +112,7 @@ import Testing
             case "chunked otherwise": record.owned = ["0123456789abcdef"]
             default: break
             }
-            let live = LiveState(own: .init(record: record, entry: own.entry, keys: own.keys, stamps: own.stamps), unfinished: nil,
+            let live = LiveState(own: .init(record: record, entry: own.entry, keys: own.keys, stamps: own.stamps, owned: own.owned), unfinished: nil,
                                  chunks: records.chunks, owners: owners, entries: [:], recordsMark: records.recordsMark)
             let keyless = PublishRequest(name: "settings", version: wanted.version, publication: wanted.publication, keys: [])
             let plan = Planner(settings: settings).unchangedPlan(keyless, digest: digest, live: live)
