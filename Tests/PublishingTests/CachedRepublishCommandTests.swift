@@ -114,6 +114,24 @@ import TestSupport
         #expect(double.snapshot().isEmpty)
     }
 
+    /// `sync` of an environment whose pin is live already is decided from the digest as publish is.
+    @Test func aSyncInStepReadsNoneOfTheReleasesFiles() async throws {
+        let double = try await ConsulDouble.start()
+        try fixture.write("kvctl.yaml", "environments:\n  prod: {address: '\(double.baseURL)', version: v1.0.0}\n")
+        _ = try fixture.commitAll("pin prod")
+        let synced = try kvctl(["sync", "--env", "prod", "--yes"], in: fixture.url, environment: environment)
+        try removeTheBannerBlob()
+        let again = try kvctl(["sync", "--env", "prod", "--yes"], in: fixture.url, environment: environment)
+        try FileManager.default.removeItem(at: cache)
+        let uncached = try kvctl(["sync", "--env", "prod", "--yes"], in: fixture.url, environment: environment)
+        try await double.stop()
+        #expect(synced.status == 0, "\(synced.standardError)")
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(again.standardError.contains("prod pins v1.0.0 (version v1.0.0): checking v1.0.0"), "\(again.standardError)")
+        #expect(again.standardError.contains("nothing to publish: v1.0.0 is live as tagged (2 requests)"), "\(again.standardError)")
+        #expect(uncached.status != 0)
+    }
+
     /// A key changed by hand since the publish is drift, with the digest kept as without it.
     @Test func aKeyChangedByHandIsDriftStill() async throws {
         let double = try await ConsulDouble.start()
