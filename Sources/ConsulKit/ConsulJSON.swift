@@ -63,6 +63,10 @@ struct TxnOperationJSON: Encodable {
             KV = Operation(Verb: "delete-cas", Key: key, Index: index)
         case .delete(let key):
             KV = Operation(Verb: "delete", Key: key)
+        case .check(let key, 0):
+            KV = Operation(Verb: "check-not-exists", Key: key)
+        case .check(let key, let index):
+            KV = Operation(Verb: "check-index", Key: key, Index: index)
         }
     }
 }

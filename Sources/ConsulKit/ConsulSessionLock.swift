@@ -55,11 +55,19 @@ final class ConsulSessionLock: HeldLock {
 
     var isLost: Bool { lost.withLockedValue { $0 } }
 
-    /// Leaves an empty value behind: an empty lock key reads as free.
+    /// One request: destroying the session releases the lock. Consul invalidates a destroyed session and,
+    /// with the default `release` behavior, releases every lock it held (developer.hashicorp.com/consul/
+    /// docs/automate/session); the lock delay that invalidation would impose is zero for this session
+    /// (`tryLock`), so the next publisher may take the lock at once. The key keeps the holder's value
+    /// without a session, which `holder(of:)` reads as free. A failed destroy falls back to releasing
+    /// the key; failing both, the session lapses with its TTL.
     func release() async {
         renewal.cancel()
-        _ = try? await client.release(key: key, value: [], session: session)
-        try? await client.destroySession(session)
+        do {
+            try await client.destroySession(session)
+        } catch {
+            _ = try? await client.release(key: key, value: [], session: session)
+        }
     }
 }
 

@@ -93,28 +93,31 @@ public struct ApplyWorkflow: Sendable {
 
     /// Plans without the lock first, so a no-op (the live version again, or nothing to change) is
     /// read-only: no session, no lock key, only the reads. Only a plan with work (changes, or an
-    /// unfinished publish, which may be a running one) takes the lock, then reads the records again:
-    /// when another publisher wrote a record, chunk or journal meanwhile, it plans again from scratch.
-    /// Keys changed by hand in between need no second read: every write is conditioned on the
-    /// ModifyIndex the plan read, so such a key aborts the publish before anything is overwritten.
+    /// unfinished publish, which may be a running one) takes the lock. The records are not read again
+    /// under it: the plan's first transaction is conditioned on the version record and the journal it
+    /// read (`JournaledBatches`; a single transaction carries the record's own compare-and-set), so
+    /// when another publisher finished or started meanwhile it fails with nothing written, and the run
+    /// plans again from scratch, under the lock. Keys changed by hand in between abort the same way:
+    /// every write is conditioned on the ModifyIndex the plan read.
     @discardableResult
     public func run(store: any KVStore, layout: MetaLayout, name: String, operation: String,
                     target: (LiveStateReader) async throws -> ApplyTarget) async throws -> ApplyOutcome {
         let reader = LiveStateReader(store: store, layout: layout, name: name)
-        var (chosen, planned) = try await choose(target, reader: reader, store: store, announced: nil)
+        let (chosen, planned) = try await choose(target, reader: reader, store: store, announced: nil)
         guard !policy.planOnly, let locking = store as? any LockingStore, planned.hasChanges || planned.unfinished != nil else {
             return try await apply(chosen, planned, store: store, lock: nil)
         }
         let lock = try await acquireLock(locking, layout: layout, name: name, operation: operation,
                                          identity: chosen.request.publication.publisher)
         do {
-            let records = try await refusing { try await reader.readRecords() }
-            if records.recordsMark != planned.recordsMark {
-                (chosen, planned) = try await choose(target, reader: reader, store: store, announced: chosen.announcement)
+            do {
+                return try await apply(chosen, planned, store: store, lock: lock, replanning: chosen.fixed == nil)
+            } catch let stale as StalePlan {
+                interaction.say("kvctl: \(stale.key) changed in \(store.description) since the plan read it, nothing was written; "
+                    + "planning again under the lock")
+                let (chosen, planned) = try await choose(target, reader: reader, store: store, announced: chosen.announcement)
+                return try await apply(chosen, planned, store: store, lock: lock)
             }
-            let outcome = try await apply(chosen, planned, store: store, lock: lock)
-            await lock.release()
-            return outcome
         } catch {
             await lock.release()
             throw error
@@ -162,7 +165,10 @@ public struct ApplyWorkflow: Sendable {
         })
     }
 
-    private func apply(_ target: ApplyTarget, _ planned: PublishPlan, store: any KVStore, lock: (any HeldLock)?) async throws -> ApplyOutcome {
+    /// Releases `lock` before it returns (so the last line counts every request); `replanning`: a first
+    /// transaction that fails on a condition, with nothing written, throws `StalePlan` instead.
+    private func apply(_ target: ApplyTarget, _ planned: PublishPlan, store: any KVStore, lock: (any HeldLock)?,
+                       replanning: Bool = false) async throws -> ApplyOutcome {
         let publisher = Publisher(store: store, settings: target.settings)
         let tag = target.request.publication.tag, storeName = store.description
         let rollback = target.request.publication.kind == .rollback
@@ -199,6 +205,7 @@ public struct ApplyWorkflow: Sendable {
             if !policy.planOnly {
                 interaction.say("kvctl: nothing to \(rollback ? "roll back" : "publish"): \(tag) is live as tagged\(requests(publisher.store))")
             }
+            await lock?.release()
             if policy.detailedExitcode && planned.hasChanges { throw PlanHasChanges() }
             return ApplyOutcome(plan: planned, applied: false)
         }
@@ -208,15 +215,18 @@ public struct ApplyWorkflow: Sendable {
         defer { stop.end() }
         do {
             try await publisher.apply(planned, holding: lock, progress: { interaction.progress($0) }, stop: { stop.requested })
+        } catch let aborted as PublishAborted where replanning && aborted.transaction == 1 {
+            throw StalePlan(key: aborted.key)
         } catch {
             let journaled = planned.transactions.count > 1 && (error as? PublishStopped)?.applied != 0
             let recovery = journaled
-                ? "; the journal records how far it got: kvctl publish --resume finishes it, kvctl rollback returns to "
+                ? "; the journal marks it unfinished and the keys show how far it got: kvctl publish --resume finishes it, kvctl rollback returns to "
                     + (planned.live?.tag ?? "the state before it")
                 : ""
             if error is PublishStopped { throw WorkflowError("\(verb) \(tag) interrupted (Ctrl-C): \(error)\(recovery)", status: 130) }
             throw WorkflowError("\(verb) \(tag) aborted: \(error)\(recovery)")
         }
+        await lock?.release()
         interaction.finished(rendering, applied: true)
         interaction.say("kvctl: \(rollback ? "rolled back to \(tag) in" : "published \(tag) to") \(storeName) in "
             + "\(TreeDiff.count(planned.transactions.count, "transaction"))" + requests(publisher.store))
@@ -227,6 +237,11 @@ public struct ApplyWorkflow: Sendable {
     private func requests(_ store: any KVStore) -> String {
         (store as? ConsulClient).map { " (\(TreeDiff.count($0.requestCount, "request")))" } ?? ""
     }
+}
+
+/// The first transaction failed on a condition, nothing written: the store moved since the plan's read.
+private struct StalePlan: Error {
+    let key: String
 }
 
 /// Who holds the publish lock at `key` and is still alive; nil when the lock is free, or when its
