@@ -7,6 +7,9 @@ import KVCore
 /// operations share the last transaction.
 public struct Batcher: Sendable {
     public let limits: TransactionLimits
+    /// Room the first transaction keeps free: operations and bytes added when it is applied (the lock
+    /// a `PendingLock` takes with it).
+    public var firstReserve: (operations: Int, bytes: Int) = (0, 0)
     /// `{"KV":{"Verb":"delete-cas","Key":,"Value":"","Flags":<20 digits>,"Index":<20 digits>}},` and slack.
     static let operationOverhead = 120
     static let arrayOverhead = 2
@@ -32,10 +35,12 @@ public struct Batcher: Sendable {
     /// fit), which fills the gaps a read-set group leaves when it starts a new transaction; a larger
     /// unit fills transactions in turn from the last. The `final` operations share the last transaction.
     public func transactions(phases: [[[StoreOperation]]], final: [StoreOperation]) throws(PublishError) -> [[StoreOperation]] {
-        var batches: [[StoreOperation]] = [], bytes: [Int] = []
+        var batches: [[StoreOperation]] = [], bytes: [Int] = [], used: [Int] = []
         func open() {
+            let reserve = batches.isEmpty ? firstReserve : (operations: 0, bytes: 0)
             batches.append([])
-            bytes.append(Self.arrayOverhead)
+            bytes.append(Self.arrayOverhead + reserve.bytes)
+            used.append(reserve.operations)
         }
         for phase in phases where !phase.isEmpty {
             // The phase may join the last transaction of the phase before it, not any earlier one.
@@ -45,18 +50,21 @@ public struct Batcher: Sendable {
                 for operation in unit { sizes.append(try checkedSize(of: operation)) }
                 let unitBytes = sizes.reduce(0, +)
                 if fits(unit.count, unitBytes, besides: (0, 0)) {
-                    while first < batches.count && batches[first].count == limits.maxOperations { first += 1 }
-                    let target = (first..<batches.count).first { fits(unit.count, unitBytes, besides: (batches[$0].count, bytes[$0])) }
+                    while first < batches.count && used[first] == limits.maxOperations { first += 1 }
+                    let target = (first..<batches.count).first { fits(unit.count, unitBytes, besides: (used[$0], bytes[$0])) }
                         ?? { open(); return batches.count - 1 }()
                     batches[target] += unit
                     bytes[target] += unitBytes
+                    used[target] += unit.count
                     continue
                 }
                 if batches.isEmpty { open() }
                 for (operation, size) in zip(unit, sizes) {
-                    if batches[batches.count - 1].count == limits.maxOperations || bytes[bytes.count - 1] + size > limits.maxBytes { open() }
+                    let last = batches.count - 1
+                    if used[last] == limits.maxOperations || bytes[last] + size > limits.maxBytes { open() }
                     batches[batches.count - 1].append(operation)
                     bytes[bytes.count - 1] += size
+                    used[used.count - 1] += 1
                 }
                 first = batches.count - 1
             }
@@ -68,12 +76,13 @@ public struct Batcher: Sendable {
                 + "and about \(finalBytes / 1024) KiB, more than a transaction allows (\(limits.maxOperations) operations, "
                 + "\(limits.maxBytes / 1024) KiB); mark fewer sentinels or raise the transaction limits")
         }
-        if let last = batches.indices.last, fits(final.count, finalBytes - Self.arrayOverhead, besides: (batches[last].count, bytes[last])) {
+        if batches.isEmpty && !final.isEmpty { open() }
+        if let last = batches.indices.last, fits(final.count, finalBytes - Self.arrayOverhead, besides: (used[last], bytes[last])) {
             batches[last] += final
         } else if !final.isEmpty {
             batches.append(final)
         }
-        return batches
+        return batches.filter { !$0.isEmpty }
     }
 
     /// Whether `count` operations of `bytes` fit beside a transaction's `used` operations and bytes.

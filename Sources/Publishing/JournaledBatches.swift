@@ -13,11 +13,14 @@ struct JournaledBatches {
     /// is conditioned on it: a publisher that finished between this plan's read and its lock changed
     /// the record, so the publish stops before writing anything (and `ApplyWorkflow` plans again).
     let record: (key: String, index: UInt64)
+    /// `Batcher.firstReserve`.
+    let firstReserve: (operations: Int, bytes: Int)
 
     /// `phases`: see `Batcher.transactions(phases:final:)`; the condition and the journal go first.
     func transactions(_ phases: [[[StoreOperation]]], final: [StoreOperation], journal: PublishJournal,
                       flags: UInt64) throws(PublishError) -> [[StoreOperation]] {
-        let batcher = Batcher(limits: limits)
+        var batcher = Batcher(limits: limits)
+        batcher.firstReserve = firstReserve
         let plain = try batcher.transactions(phases: phases, final: final)
         guard plain.count > 1 || existing != nil else { return plain }
         // Sized with the largest count it can hold, then written with the real one, which is never longer.

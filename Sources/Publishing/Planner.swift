@@ -95,7 +95,9 @@ public struct Planner: Sendable {
         final.append(.compareAndSet(key: layout.record(of: name), value: record.encoded(), flags: flags,
                                     index: live.own?.entry.modifyIndex ?? 0))
         return plan(try JournaledBatches(limits: settings.limits, key: journalKey, existing: live.unfinished?.entry,
-                                         record: (layout.record(of: name), live.own?.entry.modifyIndex ?? 0))
+                                         record: (layout.record(of: name), live.own?.entry.modifyIndex ?? 0),
+                                         firstReserve: (1, Batcher.size(of: .set(key: layout.lock(of: name),
+                                                                                 value: Array(repeating: 0, count: LockHolder.transactionBytes), flags: 0))))
             .transactions([newChunks, packing.units(writes), deletes], final: final, journal: journal, flags: flags))
     }
 }

@@ -93,12 +93,15 @@ public struct ApplyWorkflow: Sendable {
 
     /// Plans without the lock first, so a no-op (the live version again, or nothing to change) is
     /// read-only: no session, no lock key, only the reads. Only a plan with work (changes, or an
-    /// unfinished publish, which may be a running one) takes the lock. The records are not read again
-    /// under it: the plan's first transaction is conditioned on the version record and the journal it
-    /// read (`JournaledBatches`; a single transaction carries the record's own compare-and-set), so
-    /// when another publisher finished or started meanwhile it fails with nothing written, and the run
-    /// plans again from scratch, under the lock. Keys changed by hand in between abort the same way:
-    /// every write is conditioned on the ModifyIndex the plan read.
+    /// unfinished publish, which may be a running one) takes the lock; in Consul the first write
+    /// transaction takes it (`PendingLock`), except over an unfinished publish, where holding the lock
+    /// first is what proves its publisher gone. When someone else holds it, nothing is written: the run
+    /// waits for it and plans again. The records are not read again under the lock: the plan's first
+    /// transaction is conditioned on the version record and the journal it read (`JournaledBatches`;
+    /// a single transaction carries the record's own compare-and-set), so when another publisher
+    /// finished or started meanwhile it fails with nothing written, and the run plans again from
+    /// scratch, under the lock. Keys changed by hand in between abort the same way: every write is
+    /// conditioned on the ModifyIndex the plan read.
     @discardableResult
     public func run(store: any KVStore, layout: MetaLayout, name: String, operation: String,
                     target: (LiveStateReader) async throws -> ApplyTarget) async throws -> ApplyOutcome {
@@ -107,15 +110,30 @@ public struct ApplyWorkflow: Sendable {
         guard !policy.planOnly, let locking = store as? any LockingStore, planned.hasChanges || planned.unfinished != nil else {
             return try await apply(chosen, planned, store: store, lock: nil)
         }
-        let lock = try await acquireLock(locking, layout: layout, name: name, operation: operation,
-                                         identity: chosen.request.publication.publisher)
+        let identity = chosen.request.publication.publisher
+        var lock: any HeldLock
+        let holder = LockHolder.current(operation, identity: identity)
+        if planned.unfinished == nil, let transactional = store as? any TransactionLockingStore,
+           holder.encoded().count + 64 <= LockHolder.transactionBytes {
+            // 64: the session ID the description gets.
+            lock = try await refusing { try await transactional.pendingLock(layout.lock(of: name), as: holder) }
+        } else {
+            lock = try await acquireLock(locking, layout: layout, name: name, operation: operation, identity: identity)
+        }
         do {
             do {
-                return try await apply(chosen, planned, store: store, lock: lock, replanning: chosen.fixed == nil)
-            } catch let stale as StalePlan {
-                interaction.say("kvctl: \(stale.key) changed in \(store.description) since the plan read it, nothing was written; "
-                    + "planning again under the lock")
-                let (chosen, planned) = try await choose(target, reader: reader, store: store, announced: chosen.announcement)
+                return try await apply(chosen, planned, store: store, lock: lock, firstAttempt: true)
+            } catch let retry as Retry {
+                switch retry {
+                case .stale(let key):
+                    interaction.say("kvctl: \(key) changed in \(store.description) since the plan read it, nothing was written; "
+                        + "planning again under the lock")
+                case .lockHeld:
+                    await lock.release()
+                    lock = try await acquireLock(locking, layout: layout, name: name, operation: operation, identity: identity)
+                }
+                let (chosen, planned) = chosen.fixed == nil
+                    ? try await choose(target, reader: reader, store: store, announced: chosen.announcement) : (chosen, planned)
                 return try await apply(chosen, planned, store: store, lock: lock)
             }
         } catch {
@@ -165,10 +183,11 @@ public struct ApplyWorkflow: Sendable {
         })
     }
 
-    /// Releases `lock` before it returns (so the last line counts every request); `replanning`: a first
-    /// transaction that fails on a condition, with nothing written, throws `StalePlan` instead.
+    /// Releases `lock` before it returns (so the last line counts every request). On the `firstAttempt`,
+    /// a first transaction that wrote nothing because the lock was held, or (unless the plan is fixed)
+    /// because a condition failed, throws `Retry`.
     private func apply(_ target: ApplyTarget, _ planned: PublishPlan, store: any KVStore, lock: (any HeldLock)?,
-                       replanning: Bool = false) async throws -> ApplyOutcome {
+                       firstAttempt: Bool = false) async throws -> ApplyOutcome {
         let publisher = Publisher(store: store, settings: target.settings)
         let tag = target.request.publication.tag, storeName = store.description
         let rollback = target.request.publication.kind == .rollback
@@ -210,13 +229,16 @@ public struct ApplyWorkflow: Sendable {
             return ApplyOutcome(plan: planned, applied: false)
         }
         if !policy.confirmed { try await interaction.confirm(phrase) }
-        try await refusing("refusing to \(verb) \(tag), nothing was written: ") { try await publisher.checkWriteAccess(planned) }
+        let taking = (lock as? any PendingLock).flatMap { $0.isTaken ? nil : target.settings.layout.lock(of: target.request.name) }
+        try await refusing("refusing to \(verb) \(tag), nothing was written: ") { try await publisher.checkWriteAccess(planned, taking: taking) }
         let stop = interaction.beginApply()
         defer { stop.end() }
         do {
             try await publisher.apply(planned, holding: lock, progress: { interaction.progress($0) }, stop: { stop.requested })
-        } catch let aborted as PublishAborted where replanning && aborted.transaction == 1 {
-            throw StalePlan(key: aborted.key)
+        } catch is LockBusy where firstAttempt {
+            throw Retry.lockHeld
+        } catch let aborted as PublishAborted where firstAttempt && target.fixed == nil && aborted.transaction == 1 {
+            throw Retry.stale(key: aborted.key)
         } catch {
             let journaled = planned.transactions.count > 1 && (error as? PublishStopped)?.applied != 0
             let recovery = journaled
@@ -239,9 +261,11 @@ public struct ApplyWorkflow: Sendable {
     }
 }
 
-/// The first transaction failed on a condition, nothing written: the store moved since the plan's read.
-private struct StalePlan: Error {
-    let key: String
+/// The first transaction wrote nothing: the store moved since the plan's read (`stale`), or another
+/// publisher holds the lock the transaction was to take.
+private enum Retry: Error {
+    case stale(key: String)
+    case lockHeld
 }
 
 /// Who holds the publish lock at `key` and is still alive; nil when the lock is free, or when its

@@ -50,7 +50,8 @@ import TestSupport
     }
 
     /// A key of the first transaction, one of a later transaction (found by the write-access check
-    /// before anything is written), and the meta prefix (where the lock is taken first).
+    /// before anything is written), and the meta prefix (the lock, which the first transaction takes,
+    /// comes first in the check).
     @Test(arguments: [("config/svc/k0", "config/svc/k0"), ("config/svc/k99", "config/svc/k99"), ("kvctl/", "kvctl/settings/lock")])
     func aclDeniedNamesTheKeyAndWritesNothing(denied: String, named: String) async throws {
         let double = try await ConsulDouble.start(DoubleOptions(deniedWritePrefixes: [denied]))
