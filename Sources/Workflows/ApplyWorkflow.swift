@@ -95,7 +95,7 @@ public struct ApplyWorkflow: Sendable {
     /// read-only: no session, no lock key, only the reads. Only a plan with work (changes, or an
     /// unfinished publish, which may be a running one) takes the lock; in Consul the first write
     /// transaction takes it (`PendingLock`), except over an unfinished publish, where holding the lock
-    /// first is what proves its publisher gone. When someone else holds it, nothing is written: the run
+    /// first is what proves its publisher gone, and for a saved plan. When someone else holds it, nothing is written: the run
     /// waits for it and plans again. The records are not read again under the lock: the plan's first
     /// transaction is conditioned on the version record and the journal it read (`JournaledBatches`;
     /// a single transaction carries the record's own compare-and-set), so when another publisher
@@ -113,9 +113,10 @@ public struct ApplyWorkflow: Sendable {
         let identity = chosen.request.publication.publisher
         var lock: any HeldLock
         let holder = LockHolder.current(operation, identity: identity)
-        if planned.unfinished == nil, let transactional = store as? any TransactionLockingStore,
+        // A saved plan's first transaction may have no room for the lock (made by an earlier kvctl);
+        // 64: the session ID the holder's description gets.
+        if planned.unfinished == nil, chosen.fixed == nil, let transactional = store as? any TransactionLockingStore,
            holder.encoded().count + 64 <= LockHolder.transactionBytes {
-            // 64: the session ID the description gets.
             lock = try await refusing { try await transactional.pendingLock(layout.lock(of: name), as: holder) }
         } else {
             lock = try await acquireLock(locking, layout: layout, name: name, operation: operation, identity: identity)
