@@ -85,29 +85,43 @@ public final class ConsulClient: KVStore {
     static let filteredHeader = "X-Consul-Results-Filtered-By-ACLs"
 
     public func apply(_ operations: [StoreOperation]) async throws {
+        try await apply(operations, taking: nil)
+    }
+
+    /// `lock`: a lock operation put before `operations` (`ConsulSessionLock.applyTaking`); its failure
+    /// throws `LockBusy`, and conflicts are indexed in `operations`.
+    func apply(_ operations: [StoreOperation], taking lock: (key: String, value: [UInt8], session: String)?) async throws {
         guard !operations.isEmpty else { return }
-        let body = try JSONEncoder().encode(operations.map {
-            TxnOperationJSON($0, namespace: configuration.namespace, partition: configuration.partition)
-        })
+        var encoded = operations.map { TxnOperationJSON($0, namespace: configuration.namespace, partition: configuration.partition) }
+        if let lock {
+            encoded.insert(TxnOperationJSON(locking: lock.key, value: lock.value, session: lock.session, namespace: configuration.namespace,
+                                            partition: configuration.partition), at: 0)
+        }
+        let shift = lock == nil ? 0 : 1
+        let body = try JSONEncoder().encode(encoded)
         let response = try await transport.send(.PUT, path: "/v1/txn", body: Array(body))
         switch response.status {
         case 200:
             return
         case 409:
             let failures = (try? JSONDecoder().decode(TxnErrorsJSON.self, from: Data(response.body)))?.Errors ?? []
-            guard let first = failures.first else {
+            guard var first = failures.first else {
                 throw invalidResponse(.PUT, path: "/v1/txn", "a 409 without Errors: \(response.text)")
             }
             // Consul reports missing ACL rights inside a transaction as rolled-back operations (409, not 403:
             // hashicorp/consul agent/consul/txn_endpoint.go checks each operation's rights in preCheck).
             let denied = failures.filter { $0.What.hasPrefix("Permission denied") }
             if let firstDenied = denied.first {
-                let keys = denied.compactMap { operations.indices.contains($0.OpIndex) ? operations[$0.OpIndex].key : nil }
+                let keys = denied.compactMap { operations.indices.contains($0.OpIndex - shift) ? operations[$0.OpIndex - shift].key : lock?.key }
                 throw ConsulError.permissionDenied(keys: keys, message: firstDenied.What.redacting(configuration.secrets))
             }
             // A retried transaction whose first attempt committed (its answer lost to a 5xx or a dropped
             // connection) fails its own conditions: it was applied if the keys hold exactly what it wrote.
             if response.attempts > 1, try await holdsWritten(operations) { return }
+            if lock != nil && first.OpIndex == 0 {
+                throw LockBusy(holder: try await holder(of: lock?.key ?? ""))
+            }
+            first.OpIndex -= shift
             throw TransactionConflict(operationIndex: first.OpIndex, reason: first.What.redacting(configuration.secrets))
         case 403:
             throw ConsulError.permissionDenied(keys: operations.map(\.key), message: response.text)
@@ -140,6 +154,8 @@ public final class ConsulClient: KVStore {
                 live[key].map { $0.value == value && $0.flags == flags } ?? false
             case .delete(let key), .compareAndDelete(let key, _):
                 live[key] == nil
+            case .check:
+                true
             }
         }
     }

@@ -39,9 +39,17 @@ struct TxnOperationJSON: Encodable {
         var Index: UInt64?
         var Namespace: String?
         var Partition: String?
+        var Session: String?
     }
 
     var KV: Operation
+
+    /// `lock`: writes `value` and takes the key's lock for `session`, failing the transaction when another
+    /// session holds it.
+    init(locking key: String, value: [UInt8], session: String, namespace: String?, partition: String?) {
+        KV = Operation(Verb: "lock", Key: key, Value: Data(value).base64EncodedString(), Namespace: namespace, Partition: partition,
+                       Session: session)
+    }
 
     init(_ operation: StoreOperation, namespace: String?, partition: String?) {
         self.init(operation)
@@ -63,6 +71,10 @@ struct TxnOperationJSON: Encodable {
             KV = Operation(Verb: "delete-cas", Key: key, Index: index)
         case .delete(let key):
             KV = Operation(Verb: "delete", Key: key)
+        case .check(let key, 0):
+            KV = Operation(Verb: "check-not-exists", Key: key)
+        case .check(let key, let index):
+            KV = Operation(Verb: "check-index", Key: key, Index: index)
         }
     }
 }

@@ -15,19 +15,26 @@ import Publishing
 /// bounded to one interval (TTL/3), retries included, and a failed one is tried again at the next
 /// interval; the lock counts as lost when Consul says the session is gone, or when no renewal has
 /// succeeded for a whole TTL, well before the session could lapse.
-final class ConsulSessionLock: HeldLock {
+final class ConsulSessionLock: PendingLock {
     /// Consul's minimum is 10s.
     static let ttl: Duration = .seconds(15)
     let client: ConsulClient
     let key: String
     let session: String
+    /// The holder's description the lock key gets when a transaction takes it.
+    private let value: [UInt8]
     private let renewal: Task<Void, Never>
     private let lost: NIOLockedValueBox<Bool>
+    private let state: NIOLockedValueBox<(taken: Bool, released: Bool)>
 
-    init(client: ConsulClient, key: String, session: String, renewEvery interval: Duration = ttl / 3, lostAfter grace: Duration = ttl) {
+    /// `taken`: the session holds the lock already (acquired on its own); otherwise `applyTaking` takes it.
+    init(client: ConsulClient, key: String, session: String, value: [UInt8], taken: Bool, renewEvery interval: Duration = ttl / 3,
+         lostAfter grace: Duration = ttl) {
         self.client = client
         self.key = key
         self.session = session
+        self.value = value
+        state = NIOLockedValueBox((taken, false))
         let lost = NIOLockedValueBox(false)
         self.lost = lost
         renewal = Task {
@@ -55,11 +62,27 @@ final class ConsulSessionLock: HeldLock {
 
     var isLost: Bool { lost.withLockedValue { $0 } }
 
-    /// Leaves an empty value behind: an empty lock key reads as free.
+    var isTaken: Bool { state.withLockedValue { $0.taken } }
+
+    func applyTaking(_ operations: [StoreOperation]) async throws {
+        try await client.apply(operations, taking: (key, value, session))
+        state.withLockedValue { $0.taken = true }
+    }
+
+    /// One request: destroying the session releases the lock. Consul invalidates a destroyed session and,
+    /// with the default `release` behavior, releases every lock it held (developer.hashicorp.com/consul/
+    /// docs/automate/session); the lock delay that invalidation would impose is zero for this session
+    /// (`tryLock`), so the next publisher may take the lock at once. The key keeps the holder's value
+    /// without a session, which `holder(of:)` reads as free. A failed destroy falls back to releasing
+    /// the key; failing both, the session lapses with its TTL. Only the first call does anything.
     func release() async {
+        guard state.withLockedValue({ state in defer { state.released = true }; return !state.released }) else { return }
         renewal.cancel()
-        _ = try? await client.release(key: key, value: [], session: session)
-        try? await client.destroySession(session)
+        do {
+            try await client.destroySession(session)
+        } catch {
+            _ = try? await client.release(key: key, value: [], session: session)
+        }
     }
 }
 
@@ -84,21 +107,28 @@ extension ConsulClient: LockingStore {
         try await tryLock(key, as: holder, breakingStale: true)
     }
 
-    private func tryLock(_ key: String, as holder: LockHolder, breakingStale: Bool) async throws -> Result<any HeldLock, LockBusy> {
-        // No lock delay: every write is conditioned on the index it read, so a late holder cannot clobber anything.
+    /// A session for the lock at `key`, and the holder's description naming it.
+    private func lockSession(for holder: LockHolder) async throws -> (session: String, value: [UInt8]) {
+        // No lock delay: every write is conditioned on the index it read, so a late holder cannot clobber
+        // anything, and destroying the session frees the lock at once (`ConsulSessionLock.release`).
         // In another datacenter the agent's own node is unknown: bind the session to one of its servers.
         let node = configuration.datacenter == nil ? nil : try await serverNode()
         let session = try await createSession(name: "kvctl \(holder.operation)", ttl: ConsulSessionLock.ttl, lockDelay: .zero, node: node)
         var mine = holder
         mine.session = session
+        return (session, mine.encoded())
+    }
+
+    private func tryLock(_ key: String, as holder: LockHolder, breakingStale: Bool) async throws -> Result<any HeldLock, LockBusy> {
+        let (session, value) = try await lockSession(for: holder)
         let acquired: Bool
         do {
-            acquired = try await acquire(key: key, value: mine.encoded(), session: session)
+            acquired = try await acquire(key: key, value: value, session: session)
         } catch {
             try? await destroySession(session)
             throw error
         }
-        if acquired { return .success(ConsulSessionLock(client: self, key: key, session: session)) }
+        if acquired { return .success(ConsulSessionLock(client: self, key: key, session: session, value: value, taken: true)) }
         try? await destroySession(session)
         let current = try await entries(under: key).first { $0.key == key }.flatMap { LockHolder.decode($0.value) }
         // A holder on this host whose process is gone never releases: end its session rather than wait out the TTL.
@@ -108,6 +138,14 @@ extension ConsulClient: LockingStore {
             return try await tryLock(key, as: holder, breakingStale: false)
         }
         return .failure(LockBusy(holder: current))
+    }
+}
+
+extension ConsulClient: TransactionLockingStore {
+    /// One request, the session's creation: the publish's first transaction takes the lock.
+    public func pendingLock(_ key: String, as holder: LockHolder) async throws -> any PendingLock {
+        let (session, value) = try await lockSession(for: holder)
+        return ConsulSessionLock(client: self, key: key, session: session, value: value, taken: false)
     }
 }
 

@@ -20,6 +20,17 @@ public enum Mirror {
         return git_libgit2_features() & Int32(GIT_FEATURE_SSH.rawValue) != 0
     }
 
+    /// Verifies https remotes against the PEM certificates in `file` instead of the system's bundle, as
+    /// git's `http.sslCAInfo` does: for a server whose certificate a private CA signed. For the whole
+    /// process (libgit2 keeps one TLS configuration).
+    public static func trustCertificates(inFile file: String) throws(GitError) {
+        LibGit2.ensureInitialized()
+        guard FileManager.default.isReadableFile(atPath: file) else {
+            throw GitError(code: -1, message: "cannot read the CA file \(file)")
+        }
+        try check(kvctl_git_set_ssl_cert_file(file), "cannot use the CA file \(file)")
+    }
+
     /// Clones `url` (a path, `file://`, `https://`, `ssh://`) into `path` when nothing is there, else opens
     /// the clone there; then fetches the branches and every tag, and moves the checked-out branch to its
     /// remote's tip (a hard reset: the clone is the agent's own, nobody edits it). Tags deleted or moved on

@@ -53,6 +53,8 @@ struct LocalStoreState: Sendable {
             case .compareAndDelete(let key, _), .delete(let key):
                 entries[key] = nil
                 lines[key] = nil
+            case .check:
+                break
             }
         }
     }
@@ -69,6 +71,10 @@ struct LocalStoreState: Sendable {
         case .compareAndDelete(let key, let wanted):
             guard let current = entries[key]?.modify, current != wanted else { return nil }
             return "failed to delete key \"\(key)\", index is stale (wanted \(wanted), found \(current))"
+        case .check(let key, let wanted):
+            let current = entries[key]?.modify
+            if wanted == 0 { return current == nil ? nil : "key \"\(key)\" exists" }
+            return current == wanted ? nil : "key \"\(key)\" index is \(current.map(String.init) ?? "absent"), not \(wanted)"
         }
     }
 

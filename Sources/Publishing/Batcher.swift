@@ -7,6 +7,9 @@ import KVCore
 /// operations share the last transaction.
 public struct Batcher: Sendable {
     public let limits: TransactionLimits
+    /// Room the first transaction keeps free: operations and bytes added when it is applied (the lock
+    /// a `PendingLock` takes with it).
+    public var firstReserve: (operations: Int, bytes: Int) = (0, 0)
     /// `{"KV":{"Verb":"delete-cas","Key":,"Value":"","Flags":<20 digits>,"Index":<20 digits>}},` and slack.
     static let operationOverhead = 120
     static let arrayOverhead = 2
@@ -22,22 +25,48 @@ public struct Batcher: Sendable {
     /// `units` in order: a unit that fits in a transaction of its own is never split (it starts a new
     /// transaction when the current one has no room for it); a larger one fills transactions in turn.
     public func transactions(units: [[StoreOperation]], final: [StoreOperation]) throws(PublishError) -> [[StoreOperation]] {
-        var batches: [[StoreOperation]] = [], current: [StoreOperation] = [], bytes = Self.arrayOverhead
-        for unit in units {
-            var sizes: [Int] = []
-            for operation in unit { sizes.append(try checkedSize(of: operation)) }
-            let unitBytes = sizes.reduce(0, +)
-            if !current.isEmpty, fits(unit.count, unitBytes, besides: (0, 0)), !fits(unit.count, unitBytes, besides: (current.count, bytes)) {
-                batches.append(current)
-                (current, bytes) = ([], Self.arrayOverhead)
-            }
-            for (operation, size) in zip(unit, sizes) {
-                if current.count == limits.maxOperations || bytes + size > limits.maxBytes {
-                    batches.append(current)
-                    (current, bytes) = ([], Self.arrayOverhead)
+        try transactions(phases: units.map { [$0] }, final: final)
+    }
+
+    /// `phases` in order, each a list of units: no operation of a phase goes in a transaction before
+    /// one holding an operation of the phase before it (a transaction may end one phase and start
+    /// the next: it applies whole). Within a phase the order is free, so each unit that fits in a
+    /// transaction of its own goes in the first of the phase's transactions with room for it (first
+    /// fit), which fills the gaps a read-set group leaves when it starts a new transaction; a larger
+    /// unit fills transactions in turn from the last. The `final` operations share the last transaction.
+    public func transactions(phases: [[[StoreOperation]]], final: [StoreOperation]) throws(PublishError) -> [[StoreOperation]] {
+        var batches: [[StoreOperation]] = [], bytes: [Int] = [], used: [Int] = []
+        func open() {
+            let reserve = batches.isEmpty ? firstReserve : (operations: 0, bytes: 0)
+            batches.append([])
+            bytes.append(Self.arrayOverhead + reserve.bytes)
+            used.append(reserve.operations)
+        }
+        for phase in phases where !phase.isEmpty {
+            // The phase may join the last transaction of the phase before it, not any earlier one.
+            var first = max(batches.count - 1, 0)
+            for unit in phase {
+                var sizes: [Int] = []
+                for operation in unit { sizes.append(try checkedSize(of: operation)) }
+                let unitBytes = sizes.reduce(0, +)
+                if fits(unit.count, unitBytes, besides: (0, 0)) {
+                    while first < batches.count && used[first] == limits.maxOperations { first += 1 }
+                    let target = (first..<batches.count).first { fits(unit.count, unitBytes, besides: (used[$0], bytes[$0])) }
+                        ?? { open(); return batches.count - 1 }()
+                    batches[target] += unit
+                    bytes[target] += unitBytes
+                    used[target] += unit.count
+                    continue
                 }
-                current.append(operation)
-                bytes += size
+                if batches.isEmpty { open() }
+                for (operation, size) in zip(unit, sizes) {
+                    let last = batches.count - 1
+                    if used[last] == limits.maxOperations || bytes[last] + size > limits.maxBytes { open() }
+                    batches[batches.count - 1].append(operation)
+                    bytes[bytes.count - 1] += size
+                    used[used.count - 1] += 1
+                }
+                first = batches.count - 1
             }
         }
         var finalBytes = Self.arrayOverhead
@@ -47,15 +76,13 @@ public struct Batcher: Sendable {
                 + "and about \(finalBytes / 1024) KiB, more than a transaction allows (\(limits.maxOperations) operations, "
                 + "\(limits.maxBytes / 1024) KiB); mark fewer sentinels or raise the transaction limits")
         }
-        if !current.isEmpty && current.count + final.count <= limits.maxOperations
-            && bytes + finalBytes - Self.arrayOverhead <= limits.maxBytes {
-            current += final
-        } else {
-            if !current.isEmpty { batches.append(current) }
-            current = final
+        if batches.isEmpty && !final.isEmpty { open() }
+        if let last = batches.indices.last, fits(final.count, finalBytes - Self.arrayOverhead, besides: (used[last], bytes[last])) {
+            batches[last] += final
+        } else if !final.isEmpty {
+            batches.append(final)
         }
-        if !current.isEmpty { batches.append(current) }
-        return batches
+        return batches.filter { !$0.isEmpty }
     }
 
     /// Whether `count` operations of `bytes` fit beside a transaction's `used` operations and bytes.
@@ -69,7 +96,7 @@ public struct Batcher: Sendable {
         switch operation {
         case .set(let key, let value, _), .compareAndSet(let key, let value, _, _):
             operationOverhead + escapedSize(jsonQuoted(key)) + escapedSize(Data(value).base64EncodedString())
-        case .compareAndDelete(let key, _), .delete(let key):
+        case .compareAndDelete(let key, _), .delete(let key), .check(let key, _):
             operationOverhead + escapedSize(jsonQuoted(key))
         }
     }
@@ -91,7 +118,7 @@ public struct Batcher: Sendable {
 extension StoreOperation {
     public var key: String {
         switch self {
-        case .set(let key, _, _), .compareAndSet(let key, _, _, _), .compareAndDelete(let key, _), .delete(let key): key
+        case .set(let key, _, _), .compareAndSet(let key, _, _, _), .compareAndDelete(let key, _), .delete(let key), .check(let key, _): key
         }
     }
 }

@@ -24,6 +24,9 @@ public enum StoreOperation: Sendable, Hashable {
     case compareAndDelete(key: String, index: UInt64)
     /// Delete unconditionally (verb `delete`).
     case delete(key: String)
+    /// A condition alone: the transaction applies only if the key's ModifyIndex is `index`, 0 meaning
+    /// "only if absent" (verbs `check-index`, `check-not-exists`).
+    case check(key: String, index: UInt64)
 }
 
 /// A transaction the store rolled back because a condition failed: nothing of it was applied.

@@ -58,11 +58,9 @@ public struct Planner: Sendable {
                 && $0.record.owned == chunks.map(\.id)
         } ?? false
         let journal = PublishJournal(name: request.name, from: live.own?.record.current, to: request.publication, owned: chunks.map(\.id),
-                                     transactions: 0, done: 0)
+                                     transactions: 0)
         let journalKey = layout.journal(of: request.name)
-        let reserved = JournaledBatches.reserved(journal, key: journalKey, flags: flags)
-        let packing = ReadSetPacking(readSets: request.readSets, room: TransactionLimits(maxOperations: settings.limits.maxOperations - 1,
-                                                                                        maxBytes: settings.limits.maxBytes - reserved))
+        let packing = ReadSetPacking(readSets: request.readSets, room: settings.limits)
         let ownedCount = live.own?.keys.count ?? 0
         func plan(_ transactions: [[StoreOperation]]) -> PublishPlan {
             PublishPlan(request: request, live: live.own?.record.current, unfinished: live.unfinished?.journal, changes: changes,
@@ -75,11 +73,11 @@ public struct Planner: Sendable {
         // The new chunks first, so an unfinished publish's target is readable before any key changes
         // (see `PublishJournal`); creates and updates before deletes, so consumers see new keys before
         // old ones go, packed so each template's read set shares a transaction; sentinels, the retired
-        // chunks and the record last, in one transaction.
-        var units: [[StoreOperation]] = [], writes: [StoreOperation] = [], deletes: [[StoreOperation]] = [], final: [StoreOperation] = []
+        // chunks and the record last, in one transaction. Each of the three is a phase of the batcher.
+        var newChunks: [[StoreOperation]] = [], writes: [StoreOperation] = [], deletes: [[StoreOperation]] = [], final: [StoreOperation] = []
         let name = request.name
         for chunk in chunks where live.chunks[chunk.id] == nil {
-            units.append([.compareAndSet(key: layout.chunk(chunk.id, of: name), value: chunk.bytes, flags: flags, index: 0)])
+            newChunks.append([.compareAndSet(key: layout.chunk(chunk.id, of: name), value: chunk.bytes, flags: flags, index: 0)])
         }
         for change in changes {
             let operation: StoreOperation = switch change.action {
@@ -89,7 +87,6 @@ public struct Planner: Sendable {
             }
             if change.sentinel { final.append(operation) } else if change.action == .delete { deletes.append([operation]) } else { writes.append(operation) }
         }
-        units += packing.units(writes) + deletes
         let kept = Set(chunks.map(\.id))
         for (id, entry) in live.chunks.sorted(by: { $0.key < $1.key }) where !kept.contains(id) {
             final.append(.compareAndDelete(key: entry.key, index: entry.modifyIndex))
@@ -98,8 +95,11 @@ public struct Planner: Sendable {
             ?? VersionRecord(name: name, current: request.publication, history: [], owned: chunks.map(\.id))
         final.append(.compareAndSet(key: layout.record(of: name), value: record.encoded(), flags: flags,
                                     index: live.own?.entry.modifyIndex ?? 0))
-        return plan(try JournaledBatches(limits: settings.limits, key: journalKey, existing: live.unfinished?.entry)
-            .transactions(units, final: final, journal: journal, flags: flags))
+        return plan(try JournaledBatches(limits: settings.limits, key: journalKey, existing: live.unfinished?.entry,
+                                         record: (layout.record(of: name), live.own?.entry.modifyIndex ?? 0),
+                                         firstReserve: (1, Batcher.size(of: .set(key: layout.lock(of: name),
+                                                                                 value: Array(repeating: 0, count: LockHolder.transactionBytes), flags: 0))))
+            .transactions([newChunks, packing.units(writes), deletes], final: final, journal: journal, flags: flags))
     }
 }
 

@@ -1,13 +1,15 @@
 import Foundation
+import KVCore
 
 /// An unfinished publish, the JSON value of `<meta-prefix><name>/journal`. A publish of more than one
-/// transaction writes it in its first transaction and rewrites it in each following one, so "batch N
-/// done" commits with batch N; the last transaction deletes it with the record's update. Its presence
-/// therefore means "incomplete publish of `to` over `from`": `publish --resume` finishes it, `rollback`
-/// returns to `from`. `owned` names the chunks `to` will own (written before any key), which tell
-/// kvctl's own half-done writes from drift.
+/// transaction writes it in its first transaction and deletes it in the last one, with the record's
+/// update. Its presence therefore means "incomplete publish of `to` over `from`": `publish --resume`
+/// finishes it, `rollback` returns to `from`. `owned` names the chunks `to` will own (written before
+/// any key), which tell kvctl's own half-done writes from drift and, compared with the keys, how far
+/// the publish got (`LiveState.progress`).
 public struct PublishJournal: Codable, Sendable, Equatable {
-    public static let format = 1
+    /// 2: written once, without `done` (format 1 rewrote it in every transaction with a count).
+    public static let format = 2
 
     public var format: Int
     public var name: String
@@ -16,10 +18,10 @@ public struct PublishJournal: Codable, Sendable, Equatable {
     public var to: Publication
     public var owned: [String]
     public var transactions: Int
-    /// Transactions committed, this journal's own one included.
-    public var done: Int
+    /// Format 1 only: transactions committed, the journal's own one included.
+    public var done: Int?
 
-    public init(name: String, from: Publication?, to: Publication, owned: [String], transactions: Int, done: Int) {
+    public init(name: String, from: Publication?, to: Publication, owned: [String], transactions: Int, done: Int? = nil) {
         format = Self.format
         self.name = name
         self.from = from
@@ -29,10 +31,12 @@ public struct PublishJournal: Codable, Sendable, Equatable {
         self.done = done
     }
 
-    /// "incomplete publish of v1.1.0 over v1.0.0 (3 of 7 transactions applied)".
+    /// "incomplete publish of v1.1.0 over v1.0.0 (7 transactions planned)"; a format 1 journal says
+    /// how many of them it recorded as applied. `LiveState.progress` tells how far it got.
     public var summary: String {
         let kind = to.kind == .rollback ? "rollback to" : "publish of"
-        return "incomplete \(kind) \(to.tag) over \(from?.tag ?? "nothing") (\(done) of \(transactions) transactions applied)"
+        let count = done.map { "\($0) of \(transactions) transactions applied" } ?? "\(TreeDiff.count(transactions, "transaction")) planned"
+        return "incomplete \(kind) \(to.tag) over \(from?.tag ?? "nothing") (\(count))"
     }
 
     public func encoded() -> [UInt8] {

@@ -57,6 +57,12 @@ public struct LockHolder: Codable, Sendable, Equatable, CustomStringConvertible 
     }
 }
 
+extension LockHolder {
+    /// The most a holder's description may take to go in a publish's first transaction (`PendingLock`):
+    /// the planner keeps room for it there; a longer one takes the lock with a request of its own.
+    public static let transactionBytes = 1024
+}
+
 /// A lock this process holds until `release()`.
 public protocol HeldLock: Sendable {
     /// True once the lock can no longer be vouched for (its Consul session could not be renewed):
@@ -72,6 +78,23 @@ public protocol LockingStore: KVStore {
     func tryLock(_ key: String, as holder: LockHolder) async throws -> Result<any HeldLock, LockBusy>
     /// Who holds the lock at `key` right now, without taking it; nil when it is free.
     func holder(of key: String) async throws -> LockHolder?
+}
+
+/// A lock whose session exists but which the first write transaction takes, with the writes: both or
+/// neither (Consul's `/v1/txn` verb `lock`, developer.hashicorp.com/consul/api-docs/txn). Taking it
+/// costs no request of its own.
+public protocol PendingLock: HeldLock {
+    /// False until a transaction took it (or for a lock taken on its own).
+    var isTaken: Bool { get }
+    /// Applies `operations` and takes the lock in one transaction. `LockBusy` when another holder has
+    /// it (nothing applied); otherwise as `KVStore.apply`, a conflict indexed in `operations`.
+    func applyTaking(_ operations: [StoreOperation]) async throws
+}
+
+/// A store whose publish lock a write transaction can take (see `PendingLock`).
+public protocol TransactionLockingStore: LockingStore {
+    /// A session for the lock at `key`, not holding it yet.
+    func pendingLock(_ key: String, as holder: LockHolder) async throws -> any PendingLock
 }
 
 /// Someone else holds the lock.

@@ -91,14 +91,18 @@ public struct Publisher: Sendable {
 
     /// Before a publish of several transactions, asks a store with access rules whether every planned
     /// key may be written, so a missing right refuses the publish before anything is written.
-    public func checkWriteAccess(_ plan: PublishPlan) async throws {
+    /// `lock`: the lock key the first transaction takes (`PendingLock`), checked with it.
+    public func checkWriteAccess(_ plan: PublishPlan, taking lock: String? = nil) async throws {
         guard plan.transactions.count > 1, let checking = store as? any WriteAccessChecking else { return }
-        try await checking.checkWriteAccess(plan.transactions.map { $0.map(\.key) })
+        var groups = plan.transactions.map { $0.map(\.key) }
+        if let lock { groups[0].insert(lock, at: 0) }
+        try await checking.checkWriteAccess(groups)
     }
 
     /// Applies the plan's transactions in order; a rolled-back transaction stops the publish, and so
     /// do losing `lock` and `stop()` turning true, checked before each transaction (the journal then
-    /// lets `--resume` or a rollback finish the job).
+    /// lets `--resume` or a rollback finish the job). A `PendingLock` not taken yet is taken by the
+    /// first transaction; `LockBusy` when someone else holds it, with nothing applied.
     public func apply(_ plan: PublishPlan, holding lock: (any HeldLock)? = nil,
                       progress: (ApplyProgress) -> Void = { _ in }, stop: () -> Bool = { false }) async throws {
         try await apply(plan.transactions, live: plan.live, holding: lock, progress: progress, stop: stop)
@@ -118,7 +122,13 @@ public struct Publisher: Sendable {
                                          reason: "the publish lock was lost (its session could not be renewed), so another publisher may hold it")
             }
             do {
-                try await store.apply(transaction)
+                if position == 0, let pending = lock as? any PendingLock, !pending.isTaken {
+                    try await pending.applyTaking(transaction)
+                } else {
+                    try await store.apply(transaction)
+                }
+            } catch let busy as LockBusy {
+                throw busy
             } catch let conflict as TransactionConflict {
                 let key = transaction.indices.contains(conflict.operationIndex) ? transaction[conflict.operationIndex].key : "a key"
                 throw PublishAborted(transaction: position + 1, totalTransactions: total, key: key, conflict: conflict, live: live)

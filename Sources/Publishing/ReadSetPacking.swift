@@ -7,7 +7,7 @@ import KVCore
 /// merged; a merged group too large for one transaction falls back to each template's own set.
 struct ReadSetPacking {
     let readSets: [TemplateReadSet]
-    /// The room one group may take: a transaction less the journal's share.
+    /// The room one group may take: a whole transaction.
     let room: TransactionLimits
 
     /// `operations` (creates and updates, sorted by key) as units for `Batcher`, ordered by their
@@ -65,7 +65,7 @@ struct ReadSetPacking {
             let reason: String
             if !fits(writes.map { .set(key: $0.key, value: $0.new ?? [], flags: 0) }) {
                 reason = "its \(TreeDiff.count(writes.count, "changed key")) are more than one transaction holds "
-                    + "(transaction.max-operations \(room.maxOperations + 1), max-bytes \(room.maxBytes / 1024) KiB with the journal's share)"
+                    + "(transaction.max-operations \(room.maxOperations), max-bytes \(room.maxBytes / 1024) KiB)"
             } else if read[index].contains(where: { $0.action == .delete }) {
                 reason = "it reads keys this publish deletes, and deletes follow every create and update"
             } else if let sentinel = read[index].first(where: \.sentinel) {

@@ -167,6 +167,8 @@ extension SavedPlan.Operation {
         case let .compareAndSet(key, value, flags, index): self.init(verb: "cas", key: key, value: Data(value), flags: flags, index: index)
         case let .compareAndDelete(key, index): self.init(verb: "delete-cas", key: key, value: nil, flags: nil, index: index)
         case let .delete(key): self.init(verb: "delete", key: key, value: nil, flags: nil, index: nil)
+        case let .check(key, 0): self.init(verb: "check-not-exists", key: key, value: nil, flags: nil, index: nil)
+        case let .check(key, index): self.init(verb: "check-index", key: key, value: nil, flags: nil, index: index)
         }
     }
 
@@ -180,6 +182,8 @@ extension SavedPlan.Operation {
         case "cas": return .compareAndSet(key: key, value: Array(try need(value, "value")), flags: flags ?? 0, index: try need(index, "index"))
         case "delete-cas": return .compareAndDelete(key: key, index: try need(index, "index"))
         case "delete": return .delete(key: key)
+        case "check-not-exists": return .check(key: key, index: 0)
+        case "check-index": return .check(key: key, index: try need(index, "index"))
         default: throw PublishError("the saved plan has the unknown verb '\(verb)' (for \(key))")
         }
     }
@@ -192,7 +196,7 @@ extension PublishPlan {
         var conditions: [String: UInt64] = [:], seen: Set<String> = []
         for operation in transactions.joined() where seen.insert(operation.key).inserted {
             switch operation {
-            case let .compareAndSet(key, _, _, index), let .compareAndDelete(key, index): conditions[key] = index
+            case let .compareAndSet(key, _, _, index), let .compareAndDelete(key, index), let .check(key, index): conditions[key] = index
             case .set, .delete: break
             }
         }

@@ -94,28 +94,50 @@ public struct ApplyWorkflow: Sendable {
 
     /// Plans without the lock first, so a no-op (the live version again, or nothing to change) is
     /// read-only: no session, no lock key, only the reads. Only a plan with work (changes, or an
-    /// unfinished publish, which may be a running one) takes the lock, then reads the records again:
-    /// when another publisher wrote a record, chunk or journal meanwhile, it plans again from scratch.
-    /// Keys changed by hand in between need no second read: every write is conditioned on the
-    /// ModifyIndex the plan read, so such a key aborts the publish before anything is overwritten.
+    /// unfinished publish, which may be a running one) takes the lock; in Consul the first write
+    /// transaction takes it (`PendingLock`), except over an unfinished publish, where holding the lock
+    /// first is what proves its publisher gone, and for a saved plan. When someone else holds it, nothing is written: the run
+    /// waits for it and plans again. The records are not read again under the lock: the plan's first
+    /// transaction is conditioned on the version record and the journal it read (`JournaledBatches`;
+    /// a single transaction carries the record's own compare-and-set), so when another publisher
+    /// finished or started meanwhile it fails with nothing written, and the run plans again from
+    /// scratch, under the lock. Keys changed by hand in between abort the same way: every write is
+    /// conditioned on the ModifyIndex the plan read.
     @discardableResult
     public func run(store: any KVStore, layout: MetaLayout, name: String, operation: String,
                     target: (LiveStateReader) async throws -> ApplyTarget) async throws -> ApplyOutcome {
         let reader = LiveStateReader(store: store, layout: layout, name: name)
-        var (chosen, planned) = try await choose(target, reader: reader, store: store, announced: nil)
+        let (chosen, planned) = try await choose(target, reader: reader, store: store, announced: nil)
         guard !policy.planOnly, let locking = store as? any LockingStore, planned.hasChanges || planned.unfinished != nil else {
             return try await apply(chosen, planned, store: store, lock: nil)
         }
-        let lock = try await acquireLock(locking, layout: layout, name: name, operation: operation,
-                                         identity: chosen.request.publication.publisher)
+        let identity = chosen.request.publication.publisher
+        var lock: any HeldLock
+        let holder = LockHolder.current(operation, identity: identity)
+        // A saved plan's first transaction may have no room for the lock (made by an earlier kvctl);
+        // 64: the session ID the holder's description gets.
+        if planned.unfinished == nil, chosen.fixed == nil, let transactional = store as? any TransactionLockingStore,
+           holder.encoded().count + 64 <= LockHolder.transactionBytes {
+            lock = try await refusing { try await transactional.pendingLock(layout.lock(of: name), as: holder) }
+        } else {
+            lock = try await acquireLock(locking, layout: layout, name: name, operation: operation, identity: identity)
+        }
         do {
-            let records = try await refusing { try await reader.readRecords() }
-            if records.recordsMark != planned.recordsMark {
-                (chosen, planned) = try await choose(target, reader: reader, store: store, announced: chosen.announcement)
+            do {
+                return try await apply(chosen, planned, store: store, lock: lock, firstAttempt: true)
+            } catch let retry as Retry {
+                switch retry {
+                case .stale(let key):
+                    interaction.say("kvctl: \(key) changed in \(store.description) since the plan read it, nothing was written; "
+                        + "planning again under the lock")
+                case .lockHeld:
+                    await lock.release()
+                    lock = try await acquireLock(locking, layout: layout, name: name, operation: operation, identity: identity)
+                }
+                let (chosen, planned) = chosen.fixed == nil
+                    ? try await choose(target, reader: reader, store: store, announced: chosen.announcement) : (chosen, planned)
+                return try await apply(chosen, planned, store: store, lock: lock)
             }
-            let outcome = try await apply(chosen, planned, store: store, lock: lock)
-            await lock.release()
-            return outcome
         } catch {
             await lock.release()
             throw error
@@ -163,7 +185,11 @@ public struct ApplyWorkflow: Sendable {
         })
     }
 
-    private func apply(_ target: ApplyTarget, _ planned: PublishPlan, store: any KVStore, lock: (any HeldLock)?) async throws -> ApplyOutcome {
+    /// Releases `lock` before it returns (so the last line counts every request). On the `firstAttempt`,
+    /// a first transaction that wrote nothing because the lock was held, or (unless the plan is fixed)
+    /// because a condition failed, throws `Retry`.
+    private func apply(_ target: ApplyTarget, _ planned: PublishPlan, store: any KVStore, lock: (any HeldLock)?,
+                       firstAttempt: Bool = false) async throws -> ApplyOutcome {
         let publisher = Publisher(store: store, settings: target.settings)
         let tag = target.request.publication.tag, storeName = store.description
         let rollback = target.request.publication.kind == .rollback
@@ -200,24 +226,31 @@ public struct ApplyWorkflow: Sendable {
             if !policy.planOnly {
                 interaction.say("kvctl: nothing to \(rollback ? "roll back" : "publish"): \(tag) is live as tagged\(requests(publisher.store))")
             }
+            await lock?.release()
             if policy.detailedExitcode && planned.hasChanges { throw PlanHasChanges() }
             return ApplyOutcome(plan: planned, applied: false)
         }
         if !policy.confirmed { try await interaction.confirm(phrase) }
-        try await refusing("refusing to \(verb) \(tag), nothing was written: ") { try await publisher.checkWriteAccess(planned) }
+        let taking = (lock as? any PendingLock).flatMap { $0.isTaken ? nil : target.settings.layout.lock(of: target.request.name) }
+        try await refusing("refusing to \(verb) \(tag), nothing was written: ") { try await publisher.checkWriteAccess(planned, taking: taking) }
         let stop = interaction.beginApply()
         defer { stop.end() }
         do {
             try await publisher.apply(planned, holding: lock, progress: { interaction.progress($0) }, stop: { stop.requested })
+        } catch is LockBusy where firstAttempt {
+            throw Retry.lockHeld
+        } catch let aborted as PublishAborted where firstAttempt && target.fixed == nil && aborted.transaction == 1 {
+            throw Retry.stale(key: aborted.key)
         } catch {
             let journaled = planned.transactions.count > 1 && (error as? PublishStopped)?.applied != 0
             let recovery = journaled
-                ? "; the journal records how far it got: kvctl publish --resume finishes it, kvctl rollback returns to "
+                ? "; the journal marks it unfinished and the keys show how far it got: kvctl publish --resume finishes it, kvctl rollback returns to "
                     + (planned.live?.tag ?? "the state before it")
                 : ""
             if error is PublishStopped { throw WorkflowError("\(verb) \(tag) interrupted (Ctrl-C): \(error)\(recovery)", status: 130) }
             throw WorkflowError("\(verb) \(tag) aborted: \(error)\(recovery)")
         }
+        await lock?.release()
         interaction.finished(rendering, applied: true)
         interaction.say("kvctl: \(rollback ? "rolled back to \(tag) in" : "published \(tag) to") \(storeName) in "
             + "\(TreeDiff.count(planned.transactions.count, "transaction"))" + requests(publisher.store))
@@ -228,6 +261,13 @@ public struct ApplyWorkflow: Sendable {
     private func requests(_ store: any KVStore) -> String {
         (store as? ConsulClient).map { " (\(TreeDiff.count($0.requestCount, "request")))" } ?? ""
     }
+}
+
+/// The first transaction wrote nothing: the store moved since the plan's read (`stale`), or another
+/// publisher holds the lock the transaction was to take.
+private enum Retry: Error {
+    case stale(key: String)
+    case lockHeld
 }
 
 /// Who holds the publish lock at `key` and is still alive; nil when the lock is free, or when its

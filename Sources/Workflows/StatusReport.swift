@@ -13,6 +13,8 @@ public struct StatusReport: Encodable, Sendable {
     public let live: Publication?
     public let history: [Publication]
     public let unfinished: PublishJournal?
+    /// How far the unfinished publish got, from the keys; nil while its key list is not all written.
+    public let progress: PublishProgress?
     /// Who holds the publish lock now; nil when it is free.
     public let lock: LockHolder?
     /// The unfinished publish is a running one: its lock holder is alive.
@@ -33,7 +35,7 @@ public struct StatusReport: Encodable, Sendable {
             let lock = try await (store as? any LockingStore)?.holder(of: settings.layout.lock(of: name))
             var report = StatusReport(name: name, store: store.description, environment: environment, pinned: pinned,
                                       live: live.own?.record.current, history: live.own?.record.history ?? [],
-                                      unfinished: live.unfinished?.journal, lock: lock,
+                                      unfinished: live.unfinished?.journal, progress: live.progress, lock: lock,
                                       running: live.unfinished != nil && lock?.isAlive == true,
                                       drift: DriftDetector(prune: settings.prune).drift(in: live))
             report.watched = (settings.layout.record(of: name), ReadPrefixes.covering(live.own?.keys ?? [], prune: settings.prune))
@@ -47,7 +49,7 @@ public struct StatusReport: Encodable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, store, environment, pinned, pinProblem, live, history, unfinished, lock, running, drift
+        case name, store, environment, pinned, pinProblem, live, history, unfinished, progress, lock, running, drift
     }
 
     private struct DriftKey: Encodable {
@@ -65,6 +67,7 @@ public struct StatusReport: Encodable, Sendable {
         try container.encode(live, forKey: .live)
         try container.encode(history, forKey: .history)
         try container.encode(unfinished, forKey: .unfinished)
+        try container.encodeIfPresent(progress, forKey: .progress)
         try container.encode(lock, forKey: .lock)
         try container.encode(running, forKey: .running)
         try container.encode(drift.map { DriftKey(key: $0.key, kind: $0.kind.rawValue) }, forKey: .drift)

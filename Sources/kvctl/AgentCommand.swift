@@ -21,7 +21,8 @@ struct AgentCommand: AsyncParsableCommand {
             HTTP (--listen): /metrics (Prometheus), /healthz, /readyz (after the first reconcile), /v1/status (the \
             JSON of kvctl status --env), POST /hooks/git (GitHub X-Hub-Signature-256, Gitea X-Gitea-Signature, \
             GitLab X-Gitlab-Token, checked against --webhook-secret-file; anything else is refused with 401).
-            --repo takes a path, file://, https:// (token from --git-token-file or KVCTL_GIT_TOKEN) or ssh:// \
+            --repo takes a path, file://, https:// (token from --git-token-file or KVCTL_GIT_TOKEN; a private CA \
+            with --git-ca-file) or ssh:// \
             (keys from ssh-agent). Without --repo the agent reads the repository at -C as it is, fetching nothing.
             Logs are JSON lines on stderr; the first names the address it listens on. SIGTERM or SIGINT: the \
             publish in flight stops after its current transaction, the locks are released, exit 0.
@@ -40,6 +41,10 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("A file holding the token for an https:// --repo (else KVCTL_GIT_TOKEN).", valueName: "file"))
     var gitTokenFile: String?
+
+    @Option(help: ArgumentHelp("PEM certificates to verify an https:// --repo with instead of the system's, as git's http.sslCAInfo.",
+                               valueName: "file"))
+    var gitCaFile: String?
 
     @Option(help: ArgumentHelp("The HTTP endpoint's address; port 0 picks a free one.", valueName: "host:port"))
     var listen = "127.0.0.1:9842"
@@ -79,6 +84,9 @@ struct AgentCommand: AsyncParsableCommand {
         do { verifier = try webhookSecretFile.map { try WebhookVerifier(secretFile: $0) } } catch { throw usageError("\(error)") }
         let token: String?
         do { token = try gitToken() } catch { throw usageError("\(error)") }
+        if let gitCaFile {
+            do { try Mirror.trustCertificates(inFile: gitCaFile) } catch { throw usageError("--git-ca-file: \(error.message)") }
+        }
         let checkout = repo.map { SyncReconciler.Checkout(url: $0, directory: cloneDirectory(for: $0), credentials: RemoteCredentials(token: token)) }
         let wakeup = Wakeup()
         let reconciler = SyncReconciler(environment: env, checkout: checkout, directory: checkout?.directory ?? location.directory,

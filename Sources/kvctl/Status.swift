@@ -79,13 +79,13 @@ struct Status: AsyncParsableCommand {
         } ?? "")
         guard let live = report.live else {
             return pinned + "live: nothing published yet as '\(report.name)'\n"
-                + (report.unfinished.map { unfinishedLine($0, running: report.lock) } ?? "")
+                + (report.unfinished.map { unfinishedLine($0, progress: report.progress, running: report.lock) } ?? "")
         }
         var text = pinned + "live: \(line(live))\n"
         if !report.history.isEmpty {
             text += "history:\n" + report.history.map { "  \(line($0))\n" }.joined()
         }
-        if let journal = report.unfinished { text += unfinishedLine(journal, running: report.lock) }
+        if let journal = report.unfinished { text += unfinishedLine(journal, progress: report.progress, running: report.lock) }
         text += "lock: " + (report.lock.map { "held by \($0)" } ?? "free") + "\n"
         text += report.drift.isEmpty ? "drift: none\n"
             : "drift: \(TreeDiff.count(report.drift.count, "key")) changed outside kvctl since \(live.tag) was published:\n"
@@ -99,10 +99,12 @@ struct Status: AsyncParsableCommand {
     }
 
     /// While the lock's holder is alive the journal is a running publish's: resuming it would only wait.
-    private func unfinishedLine(_ journal: PublishJournal, running holder: LockHolder?) -> String {
+    /// The progress is read from the keys; without it (the key list not all written) no key changed yet.
+    private func unfinishedLine(_ journal: PublishJournal, progress: PublishProgress?, running holder: LockHolder?) -> String {
+        let summary = journal.summary + ", " + (progress.map { "\($0) so far" } ?? "no key written yet")
         if let holder, holder.isAlive {
-            return "\(journal.summary): a publish is running (lock held by \(holder)); wait for it to finish\n"
+            return "\(summary): a publish is running (lock held by \(holder)); wait for it to finish\n"
         }
-        return "\(journal.summary): kvctl publish --resume finishes it, kvctl rollback returns to \(journal.from?.tag ?? "the state before it")\n"
+        return "\(summary): kvctl publish --resume finishes it, kvctl rollback returns to \(journal.from?.tag ?? "the state before it")\n"
     }
 }

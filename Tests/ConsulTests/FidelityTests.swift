@@ -238,7 +238,7 @@ import Testing
             double.clock.freeze()
             try await withClient(of: double, { $0.retry = RetryPolicy(maxAttempts: 1) }) { consul throws in
                 let session = try await consul.createSession(name: "kvctl publish", ttl: .seconds(15), lockDelay: .zero)
-                let lock = ConsulSessionLock(client: consul, key: "kvctl/app/lock", session: session, renewEvery: .milliseconds(20),
+                let lock = ConsulSessionLock(client: consul, key: "kvctl/app/lock", session: session, value: [], taken: true, renewEvery: .milliseconds(20),
                                              lostAfter: .seconds(30))
                 double.faults.failEvery(pathPrefix: "/v1/session/renew/", status: 500)
                 let failing = double.requestCounts.sessions
@@ -251,7 +251,7 @@ import Testing
                 await lock.release()
 
                 let second = try await consul.createSession(name: "kvctl publish", ttl: .seconds(15), lockDelay: .zero)
-                let short = ConsulSessionLock(client: consul, key: "kvctl/app/lock", session: second, renewEvery: .milliseconds(20),
+                let short = ConsulSessionLock(client: consul, key: "kvctl/app/lock", session: second, value: [], taken: true, renewEvery: .milliseconds(20),
                                               lostAfter: .milliseconds(200))
                 double.faults.failEvery(pathPrefix: "/v1/session/renew/", status: 500)
                 for _ in 0..<250 where !short.isLost { try await Task.sleep(for: .milliseconds(20)) }

@@ -37,7 +37,7 @@ import Testing
             try await withClient(of: double) { consul throws in
                 let session = try await consul.createSession(name: "kvctl publish", ttl: .seconds(15), lockDelay: .zero)
                 #expect(try await consul.acquire(key: "kvctl/app/lock", value: [], session: session))
-                let lock = ConsulSessionLock(client: consul, key: "kvctl/app/lock", session: session, renewEvery: .milliseconds(20))
+                let lock = ConsulSessionLock(client: consul, key: "kvctl/app/lock", session: session, value: [], taken: true, renewEvery: .milliseconds(20))
                 try await Task.sleep(for: .milliseconds(100))
                 #expect(!lock.isLost)
                 try await consul.destroySession(session)

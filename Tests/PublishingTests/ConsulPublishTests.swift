@@ -108,14 +108,17 @@ import TestSupport
         let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONSUL_") }
         let double = try await ConsulDouble.start()
         let published = try kvctl(["publish", "1.0.0", "--yes", "--consul", double.baseURL], in: fixture.url, environment: environment)
+        let sent = double.requestCount
         let live = try kvctl(["export", "--live"], in: fixture.url, environment: environment.merging(["CONSUL_HTTP_ADDR": double.baseURL]) { $1 })
         let entries = double.snapshot()
         try await double.stop()
         #expect(published.status == 0, "\(published.standardError)")
         #expect(published.standardError.hasPrefix("kvctl: publishing v1.0.0 as '\(fixture.url.lastPathComponent)' to Consul at \(double.baseURL)\n"))
-        // Two reads planning without the lock, a session and an acquire, the records read again under
-        // the lock, and one transaction.
-        #expect(published.standardError.contains("in 1 transaction (6 requests)"))
+        // Two reads planning without the lock, a session, one transaction that takes the lock (Consul's txn
+        // verb `lock`) and is conditioned on the record the plan read (so no second read under the lock),
+        // and the session's destroy, which releases the lock. The report counts what the double received.
+        #expect(sent == 5)
+        #expect(published.standardError.contains("in 1 transaction (5 requests)"))
         #expect(entries.first { $0.key == "config/app/port" }?.flags == flags("1.0.0"))
         #expect(live.standardOutput.contains("\"key\": \"config/app/port\""))
         #expect(!FileManager.default.fileExists(atPath: fixture.url.appendingPathComponent(".kvctl").path))
@@ -194,7 +197,8 @@ private func oneKeyRelease(settings: String? = nil) throws -> FixtureRepository 
         let asked = double.recentRequests.filter { $0.uri.hasPrefix("/v1/agent/self") }.count
         try await double.stop()
         #expect(published.status == 0, "\(published.standardError)")
-        // 200 keys and a chunk: two transactions at 127 (one kept for the journal), four at 63.
+        // 200 keys, a chunk, the record, the journal's write and delete, the record's condition and room
+        // for the lock: 206 operations, two transactions at 128, four at 64.
         #expect(published.standardError.contains("in \(denied ? 4 : 2) transactions"), "\(published.standardError)")
         let notes = published.standardError.components(separatedBy: "agent:read").count - 1
         #expect(notes == (denied ? 1 : 0))

@@ -91,23 +91,23 @@ import Testing
 @Suite struct Journaling {
     let store = MemoryStore()
 
-    @Test func everyTransactionButTheLastNotesItselfDoneAndTheLastDeletesTheNote() async throws {
+    @Test func theFirstTransactionIsConditionedOnTheRecordAndWritesTheJournalTheLastDeletesIt() async throws {
         let keys = Dictionary(uniqueKeysWithValues: (0..<11).map { ("svc/k\($0)", "\($0)") })
         let plan = try await publish(request("1.0.0", keys), to: store, settings: PublishSettings(limits: TransactionLimits(maxOperations: 4)))
         #expect(plan.transactions.count > 2)
         #expect(plan.transactions.allSatisfy { $0.count <= 4 })
-        let notes = try plan.transactions.dropLast().map { transaction in
-            let note = try #require(transaction.last)
-            guard case .set(_, let value, _) = note else {
-                guard case .compareAndSet(_, let value, _, 0) = note else { throw FixtureIssue("the first note is created with cas 0") }
-                return try PublishJournal.decode(value, key: note.key)
-            }
-            return try PublishJournal.decode(value, key: note.key)
+        let first = try #require(plan.transactions.first)
+        // No record yet: the first transaction needs it still absent, and creates the journal (cas 0).
+        #expect(first.first == .check(key: "kvctl/settings/record", index: 0))
+        guard case .compareAndSet("kvctl/settings/journal", let value, _, 0) = first.dropFirst().first else {
+            throw FixtureIssue("the journal is created with cas 0 right after the condition")
         }
-        #expect(notes.map(\.done) == Array(1..<plan.transactions.count))
-        #expect(notes.allSatisfy { $0.transactions == plan.transactions.count && $0.to.tag == "v1.0.0" && $0.from == nil })
+        let journal = try PublishJournal.decode(value, key: "kvctl/settings/journal")
+        #expect(journal.transactions == plan.transactions.count && journal.to.tag == "v1.0.0" && journal.from == nil && journal.done == nil)
+        // Written once: no transaction between the first and the last touches it.
+        #expect(plan.transactions.dropFirst().dropLast().allSatisfy { !$0.contains { $0.key == "kvctl/settings/journal" } })
         let last = try #require(plan.transactions.last)
-        #expect(last.first == .delete(key: "kvctl/settings/journal"))
+        #expect(last.contains(.delete(key: "kvctl/settings/journal")))
         #expect(last.last?.key == "kvctl/settings/record")
         #expect(await store.entries["kvctl/settings/journal"] == nil)
     }

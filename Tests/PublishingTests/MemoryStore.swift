@@ -18,7 +18,7 @@ actor MemoryStore: KVStore {
             let current = entries[operation.key]?.modifyIndex
             let fails = switch operation {
             case .set, .delete: false
-            case .compareAndSet(_, _, _, let wanted): wanted == 0 ? current != nil : current != wanted
+            case .compareAndSet(_, _, _, let wanted), .check(_, let wanted): wanted == 0 ? current != nil : current != wanted
             case .compareAndDelete(_, let wanted): current != nil && current != wanted
             }
             if fails { throw TransactionConflict(operationIndex: position, reason: "index is stale") }
@@ -31,6 +31,8 @@ actor MemoryStore: KVStore {
                 entries[key] = StoredEntry(key: key, value: value, flags: flags, modifyIndex: index)
             case .compareAndDelete(let key, _), .delete(let key):
                 entries[key] = nil
+            case .check:
+                break
             }
         }
     }

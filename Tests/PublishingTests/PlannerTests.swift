@@ -189,6 +189,31 @@ import Testing
                 "\(String(describing: error))")
     }
 
+    /// Order within a phase is free: a later unit fills the room an earlier group left.
+    @Test func aPhaseIsPackedFirstFit() throws {
+        let small = Batcher(limits: TransactionLimits(maxOperations: 4))
+        let units = [Array(writes(3)), Array(writes(6).suffix(3)), [writes(7)[6]], [writes(8)[7]]]
+        // In order (next fit) that is [3], [3, 1], [1]; first fit puts each single in a group's gap.
+        #expect(try small.transactions(units: units, final: []).map(\.count) == [3, 4, 1])
+        #expect(try small.transactions(phases: [units], final: []).map(\.count) == [4, 4])
+    }
+
+    /// A phase never reaches back past the last transaction of the phase before it (chunks before keys).
+    @Test func phasesKeepTheirOrder() throws {
+        let small = Batcher(limits: TransactionLimits(maxOperations: 4))
+        let first = [Array(writes(3)), Array(writes(6).suffix(3))], second = [[StoreOperation.delete(key: "z")]]
+        let batches = try small.transactions(phases: [first, second], final: [])
+        #expect(batches.map(\.count) == [3, 4], "the room left in the first transaction stays empty")
+        #expect(batches[1].last == .delete(key: "z"))
+    }
+
+    /// The lock a pending lock takes goes in the first transaction: the batcher keeps room for it.
+    @Test func theFirstTransactionKeepsItsReserve() throws {
+        var small = Batcher(limits: TransactionLimits(maxOperations: 4))
+        small.firstReserve = (operations: 1, bytes: 0)
+        #expect(try small.transactions(phases: [writes(8).map { [$0] }], final: []).map(\.count) == [3, 4, 1])
+    }
+
     @Test func estimateCoversTheActualJSON() throws {
         let operation = StoreOperation.compareAndSet(key: "config/a\"b", value: Array("hello".utf8), flags: .max, index: .max)
         let json = #"{"KV":{"Verb":"cas","Key":"config/a\"b","Value":"aGVsbG8=","Flags":18446744073709551615,"Index":18446744073709551615}},"#

@@ -129,6 +129,29 @@ import TestSupport
         #expect(again.standardError.contains("environment 'prod' already pins v1.1.0; nothing to commit"), "\(again.standardError)")
     }
 
+    /// Failed gates overridden: the commit is made all the same, and its message keeps the verdicts.
+    @Test func forceCommitsThePinWithTheFailedGatesInItsMessage() async throws {
+        let staging = try await ConsulDouble.start(DoubleOptions(remoteDatacenters: ["dc2": ["dc2-server-1"]]))
+        let prod = try await ConsulDouble.start()
+        let original = settings(staging: staging.baseURL, prod: prod.baseURL)
+        try await commit(original)
+        let headBefore = try await git("rev-parse", "HEAD")
+        let forced = try await run(["promote", "1.1.0", "--to", "prod", "--force"])
+        let parent = try await git("rev-parse", "HEAD~1")
+        let message = try await git("log", "-1", "--format=%B")
+        let committed = try await git("show", "HEAD:kvctl.yaml")
+        try await staging.stop()
+        try await prod.stop()
+
+        #expect(forced.status == 0, "\(forced.standardError)")
+        #expect(parent == headBefore, "one commit on top of HEAD")
+        #expect(message.hasPrefix("Promote v1.1.0 to prod\n\nprod: version v1.0.0 -> v1.1.0\n"), "\(message)")
+        #expect(message.contains("Gates after staging: FAILED, promoted anyway with --force:"), "\(message)")
+        #expect(message.contains("\n- after staging, staging dc1: FAILED: nothing is published there as 'settings'\n"), "\(message)")
+        #expect(committed == original.replacingOccurrences(of: "\"v1.0.0\"", with: "\"v1.1.0\""), "only the pin's scalar changed")
+        #expect(try fileText() == committed, "the working tree has the commit's file")
+    }
+
     @Test func aMissingVersionIsAddedInTheBlockWhileTracksAndDirtyTreesAreRefused() async throws {
         let original = """
             name: settings

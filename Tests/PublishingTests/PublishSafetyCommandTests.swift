@@ -193,14 +193,16 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
         let current = try #require(live.own?.record.current)
         var next = current
         next.tag = "v1.1.0"
-        let journal = PublishJournal(name: "settings", from: current, to: next, owned: [], transactions: 4, done: 2)
+        // Its target owns the same keys (the live record's chunks): nothing to write, nothing to delete.
+        let journal = PublishJournal(name: "settings", from: current, to: next, owned: try #require(live.own?.record.owned), transactions: 4)
         try await store.apply([.set(key: "kvctl/settings/journal", value: journal.encoded(), flags: 0)])
         // This test process holds the lock: a live holder on this host.
         let held = try await store.tryLock("kvctl/settings/lock", as: .current("publish v1.1.0")).get()
 
         let running = try run(fixture, ["status"])
         #expect(running.status == 3)
-        #expect(running.standardOutput.contains("incomplete publish of v1.1.0 over v1.0.0 (2 of 4 transactions applied): a publish is running (lock held by "))
+        #expect(running.standardOutput.contains(
+            "incomplete publish of v1.1.0 over v1.0.0 (4 transactions planned), 0 of 0 keys written so far: a publish is running (lock held by "))
         #expect(!running.standardOutput.contains("--resume"))
         let json = try run(fixture, ["status", "--output", "json"])
         #expect(json.standardOutput.contains("\"running\" : true"))
@@ -210,7 +212,8 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
 
         await held.release()
         let dead = try run(fixture, ["status"])
-        #expect(dead.standardOutput.contains("(2 of 4 transactions applied): kvctl publish --resume finishes it, kvctl rollback returns to v1.0.0"))
+        #expect(dead.standardOutput.contains("(4 transactions planned), 0 of 0 keys written so far: kvctl publish --resume finishes it, "
+            + "kvctl rollback returns to v1.0.0"))
     }
 }
 
@@ -234,6 +237,7 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
         await held.release()
         let finished = try await offPool { try process.wait() }
         #expect(finished.status == 0, "\(finished.standardError)")
+        #expect(finished.standardError.contains("since the plan read it, nothing was written; planning again under the lock"))
         let status = try kvctl(["status"], in: fixture.url, environment: localEnvironment)
         #expect(status.standardOutput.contains("live: v2.0.0"))
         #expect(status.standardOutput.contains("  v1.1.0 "), "planned again over v1.1.0, which is in the history")
@@ -284,13 +288,17 @@ private let localEnvironment = ProcessInfo.processInfo.environment.filter { !$0.
         #expect(finished.status == 130, "\(stderr)")
         #expect(stderr.contains("kvctl: interrupted: stopping after the current transaction"))
         let line = try #require(stderr.split(separator: "\n").first { $0.contains("interrupted (Ctrl-C): stopped after ") })
-        #expect(line.contains("the journal records how far it got: kvctl publish --resume finishes it, kvctl rollback returns to the state before it"))
+        #expect(line.contains("the journal marks it unfinished and the keys show how far it got: kvctl publish --resume finishes it, "
+            + "kvctl rollback returns to the state before it"))
         let applied = double.recentRequests.filter { $0.uri.hasPrefix("/v1/txn") }.count
         #expect(line.contains("stopped after \(applied) of "), "every transaction sent was completed, none after the signal")
 
         let status = try await offPool { try kvctl(["status", "--consul", double.baseURL], in: fixture.url, environment: localEnvironment) }
         #expect(status.status == 3)
-        #expect(status.standardOutput.contains("(\(applied) of "))
+        // The keys the applied transactions wrote, counted in the store itself.
+        let written = double.snapshot().filter { $0.key.hasPrefix("config/app/") }.count
+        #expect(written > 0 && written < 40)
+        #expect(status.standardOutput.contains(", \(written) of 40 keys written so far: "), "\(status.standardOutput)")
         #expect(status.standardOutput.contains("kvctl publish --resume finishes it"), "the lock was released, so no publish is running")
         let resumed = try await offPool { try kvctl(["publish", "--resume", "--yes", "--consul", double.baseURL], in: fixture.url, environment: localEnvironment) }
         #expect(resumed.status == 0, "\(resumed.standardError)")

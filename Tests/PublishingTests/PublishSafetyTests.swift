@@ -17,7 +17,8 @@ private func positions(_ plan: PublishPlan) -> [String: Int] {
     return found
 }
 
-/// 20 keys `a/00` … `a/19` in transactions of 8 operations: 7 beside the journal.
+/// 20 keys `a/00` … `a/19` in transactions of 8 operations; the first also holds the record's condition
+/// and the journal.
 @Suite struct ReadSetTransactions {
     let keys = Dictionary(uniqueKeysWithValues: (0..<20).map { (String(format: "a/%02d", $0), "value \($0)") })
     let settings = PublishSettings(limits: TransactionLimits(maxOperations: 8))
@@ -27,8 +28,9 @@ private func positions(_ plan: PublishPlan) -> [String: Int] {
     }
 
     @Test func aReadSetThatFitsIsWrittenInOneTransaction() async throws {
-        let reads = ["a/05", "a/06", "a/07", "a/08", "a/09"]
-        // Without the read set, the plain order splits these keys (the chunk and a/00-a/05 fill the first).
+        let reads = ["a/03", "a/04", "a/05", "a/06"]
+        // Without the read set, the plain order splits these keys (the condition, the journal, the chunk
+        // and a/00-a/04 fill the first).
         let plain = positions(try await plan([]))
         #expect(Set(reads.map { plain[$0] }).count > 1)
 
@@ -79,8 +81,9 @@ private func positions(_ plan: PublishPlan) -> [String: Int] {
         try await publisher.apply(try await publisher.plan(request("1.0.0", keys, readSets: [])))
         var next = keys
         next["a/00"] = nil
-        for index in 10..<16 { next[String(format: "a/%02d", index)] = "new \(index)" }
-        let reads = TemplateReadSet(template: "t/app.ctmpl", keys: ["a/00"] + (10..<16).map { String(format: "a/%02d", $0) }, prefixes: [])
+        // Eight updates fill a transaction of their own, so the delete cannot join them.
+        for index in 10..<18 { next[String(format: "a/%02d", index)] = "new \(index)" }
+        let reads = TemplateReadSet(template: "t/app.ctmpl", keys: ["a/00"] + (10..<18).map { String(format: "a/%02d", $0) }, prefixes: [])
         let packed = try await publisher.plan(request("1.1.0", next, readSets: [reads]))
         #expect(packed.spanning.first?.reason == "it reads keys this publish deletes, and deletes follow every create and update")
     }
@@ -152,8 +155,12 @@ private func positions(_ plan: PublishPlan) -> [String: Int] {
         #expect(stopped?.applied == 2)
         #expect(stopped?.description == "stopped after 2 of \(plan.transactions.count) transactions")
         #expect(await store.transactions.count == 2)
-        // The journal the first transactions wrote says how far it got.
-        let live = try await LiveStateReader(store: store, layout: MetaLayout(prefix: "kvctl/"), name: "settings").readRecords()
-        #expect(live.unfinished?.journal.done == 2)
+        // The journal marks the publish unfinished; the keys say how far it got: those the two applied
+        // transactions wrote, counted from the plan, not from kvctl's report.
+        let live = try await LiveStateReader(store: store, layout: MetaLayout(prefix: "kvctl/"), name: "settings").read(keys: [], prune: [])
+        #expect(live.unfinished?.journal.transactions == plan.transactions.count)
+        let written = plan.transactions.prefix(2).joined().filter { $0.key.hasPrefix("a/") }.count
+        #expect(written > 0)
+        #expect(live.progress.map { [$0.written, $0.writes, $0.deleted, $0.deletes] } == [written, 20, 0, 0])
     }
 }
