@@ -62,7 +62,8 @@ public struct PublishRequest: Sendable {
     /// The publication of `keys` keys released as `tag` at `commit`, published at `date`.
     public static func publication(version: SemanticVersion, tag: String, commit: String, publisher: String, date: Date, keys: Int,
                                    kind: PublicationKind = .publish) -> Publication {
-        Publication(version: version.description, tag: tag, commit: commit, published: ISO8601DateFormatter().string(from: date),
+        // The same text as ISO8601DateFormatter's (UTC, seconds), without loading CoreFoundation's formatter.
+        Publication(version: version.description, tag: tag, commit: commit, published: date.formatted(.iso8601),
                     publisher: publisher, keys: keys, kind: kind)
     }
 }

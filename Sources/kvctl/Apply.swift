@@ -6,6 +6,7 @@ import Workflows
 
 struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "apply",
         abstract: "Apply exactly a plan saved by publish --plan --out.",
         discussion: """
             Writes exactly the operations of FILE (see docs/saved-plans.md), under the same lock as publish and \

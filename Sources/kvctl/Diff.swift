@@ -8,6 +8,7 @@ import Workflows
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Compare two revisions key by key.",
         discussion: """
             'kvctl diff A B' compares two revisions. With only A, kvctl compares A with the working tree, \

@@ -8,6 +8,7 @@ import Workflows
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write the tree as 'consul kv import' JSON.",
         discussion: """
             --live reads instead what this repository has published to the store (Consul, or the local store \

@@ -4,6 +4,7 @@ import KVCore
 
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "get",
         abstract: "Write one key's value, byte for byte, to stdout.",
         discussion: "--recurse prints every key under the prefix as KEY:VALUE lines, as 'consul kv get -recurse' does."
     )

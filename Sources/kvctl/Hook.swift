@@ -4,6 +4,7 @@ import GitKit
 
 struct Hook: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "hook",
         abstract: "Install or remove the pre-commit validation hook.",
         subcommands: [Install.self, Uninstall.self]
     )
@@ -11,7 +12,7 @@ struct Hook: ParsableCommand {
     static let marker = "# kvctl-managed-hook"
 
     struct Install: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the pre-commit hook (in core.hooksPath when set) running 'kvctl validate --staged'.")
+        static let configuration = CommandConfiguration(commandName: "install", abstract: "Write the pre-commit hook (in core.hooksPath when set) running 'kvctl validate --staged'.")
 
         @Option(name: .customShort("C"), help: ArgumentHelp("Run as if kvctl was started in <path>.", valueName: "path"))
         var directory = "."
@@ -66,7 +67,7 @@ struct Hook: ParsableCommand {
     }
 
     struct Uninstall: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove the pre-commit hook if kvctl wrote it.")
+        static let configuration = CommandConfiguration(commandName: "uninstall", abstract: "Remove the pre-commit hook if kvctl wrote it.")
 
         @Option(name: .customShort("C"), help: ArgumentHelp("Run as if kvctl was started in <path>.", valueName: "path"))
         var directory = "."

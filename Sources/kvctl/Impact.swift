@@ -5,6 +5,7 @@ import Validation
 
 struct Impact: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "impact",
         abstract: "Who consumes each key changed between two revisions.",
         discussion: """
             For each added, changed or removed key: the templates that read it (by exact key, or by an ls/tree \

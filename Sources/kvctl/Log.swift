@@ -4,6 +4,7 @@ import Workflows
 
 struct Log: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "log",
         abstract: "Show an environment's history: releases and pins.",
         discussion: """
             Newest first, as git log: every publication in each datacenter's version record (kind publish, \

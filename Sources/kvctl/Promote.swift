@@ -5,6 +5,7 @@ import Workflows
 
 struct Promote: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "promote",
         abstract: "Pin a release in an environment, gates permitting.",
         discussion: """
             Sets the environment's 'version:' in kvctl.yaml to the release's tag and commits that one change on \

@@ -6,6 +6,7 @@ import Workflows
 
 struct Publish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "publish",
         abstract: "Publish a release to Consul or the local store.",
         discussion: """
             Reads VERSION from its release tag, never the working tree, and refuses it when it does not validate. \

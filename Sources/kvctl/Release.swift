@@ -12,6 +12,7 @@ import Workflows
 
 struct Release: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "release",
         abstract: "Tag HEAD as the next semantic version.",
         discussion: """
             Requires committed content (no changes under the manifest and schema folders or kvctl.yaml) \

@@ -7,6 +7,7 @@ import Workflows
 
 struct Render: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "render",
         abstract: "Render a template offline, as consul-template would.",
         discussion: """
             Prints the exact bytes consul-template would write for the template stored at KEY: key, keyOrDefault, \

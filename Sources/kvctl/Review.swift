@@ -6,6 +6,7 @@ import Workflows
 
 struct Review: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "review",
         abstract: "One pull-request report of a change.",
         discussion: """
             Validates the newer revision and compares it with the older one. --output markdown prints GitHub-flavoured \

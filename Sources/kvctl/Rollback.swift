@@ -6,6 +6,7 @@ import Workflows
 
 struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rollback",
         abstract: "Make an earlier release live again.",
         discussion: """
             With no VERSION: the version published before the current one, walking back one publish per rollback \

@@ -3,7 +3,7 @@ import KVCore
 import Validation
 
 struct Rules: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List every validation rule with its severity.")
+    static let configuration = CommandConfiguration(commandName: "rules", abstract: "List every validation rule with its severity.")
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case text, markdown, json

@@ -6,6 +6,7 @@ import Workflows
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show the live version, its history and drift.",
         discussion: """
             Drift is an owned key whose value or Flags differ from what the last publish left (only keys written \

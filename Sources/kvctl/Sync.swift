@@ -6,6 +6,7 @@ import Workflows
 
 struct Sync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sync",
         abstract: "Make an environment run its pinned release.",
         discussion: """
             The pin is the environment's 'version:' (a release tag) or 'track:' (the highest release in a range \

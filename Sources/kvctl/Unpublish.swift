@@ -6,6 +6,7 @@ import Workflows
 
 struct Unpublish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "unpublish",
         abstract: "Delete everything this repository owns in a store.",
         discussion: """
             Deletes the keys this repository's version record owns (and those an unfinished publish wrote), its \

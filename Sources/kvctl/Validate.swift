@@ -7,6 +7,7 @@ import Workflows
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check a revision against schemas and consumer rules."
     )
 

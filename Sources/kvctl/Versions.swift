@@ -7,6 +7,7 @@ import Workflows
 
 struct Versions: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "versions",
         abstract: "List releases in semver order with date and key count."
     )
 
