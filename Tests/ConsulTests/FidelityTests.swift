@@ -226,8 +226,9 @@ import Testing
                 double.faults.delayResponses(by: .seconds(30))
                 let clock = ContinuousClock(), start = clock.now
                 await #expect(throws: ConsulError.self) { try await consul.renewSession(session, within: .milliseconds(300)) }
-                // A generous ceiling that only a renewal waiting out the 30 s delay would break.
-                #expect(clock.now - start < .seconds(10))
+                // A generous ceiling that only a renewal waiting out the 30 s delay would break (a loaded
+                // runner has been seen to take 10.8 s to give the task back).
+                #expect(clock.now - start < .seconds(25))
                 double.faults.clear()
             }
         }
