@@ -4,16 +4,20 @@ import Glibc
 #endif
 
 /// glibc malloc settings for a process that runs for weeks. Measured on the agent benchmark (10,000
-/// keys, a release build, docs/benchmarks.md): the live heap of a full reconcile peaks near 50 MB
-/// and falls back to ~15 MB, yet RSS climbed to 160 MB and kept climbing, because each thread that
-/// allocates (the NIO event loops, the Swift concurrency pool) gets its own arena and the free
-/// memory in each stays mapped. Fewer arenas and handing freed pages back after each reconcile
-/// keep RSS flat; the threads mostly wait on I/O, so arena contention costs nothing measurable.
+/// keys, release build, full reconciles that publish; docs/benchmarks.md): the live heap of a reconcile
+/// peaks near 50 MB and falls back to ~4 MB, yet RSS climbed by about 0.8 MB a reconcile (57 to 137 MB
+/// over 100), because freed memory stayed in the arenas: each thread that allocates (NIO event loops,
+/// the Swift concurrency pool) gets its own arena, and glibc raises its mmap threshold to the size of
+/// any large block freed, so the next store listings and trees (megabytes each) were carved from the
+/// arenas and fragmented them. Two arenas, a fixed mmap threshold (large blocks are mapped and given
+/// back when freed) and a trim after each reconcile keep RSS flat (57 to 60 MB over 40); the threads
+/// mostly wait on I/O, so fewer arenas cost nothing measurable.
 public enum Allocator {
     /// Call once at start, before the threads that allocate exist.
     public static func configureForLongRunning() {
         #if os(Linux)
         _ = mallopt(M_ARENA_MAX, 2)
+        _ = mallopt(M_MMAP_THRESHOLD, 128 * 1024)
         #endif
     }
 

@@ -11,20 +11,24 @@ import Publishing
 /// the lock is held. A holder that dies stops renewing, so its session lapses and the lock with it.
 ///
 /// Consul keeps a session up to twice its TTL after the last renewal it saw (hashicorp/consul
-/// agent/consul/session_ttl.go, `SessionTTLMultiplier`), and guarantees at least the TTL. So a renewal is
-/// bounded to one interval (TTL/3), retries included, and a failed one is tried again at the next
-/// interval; the lock counts as lost when Consul says the session is gone, or when no renewal has
-/// succeeded for a whole TTL, well before the session could lapse.
+/// agent/consul/session_ttl.go, `SessionTTLMultiplier`), and guarantees at least the TTL. Renewals follow
+/// Consul's own client (hashicorp/consul api/session.go, `RenewPeriodic`): every TTL/2, a failed one
+/// tried again after a second, each bounded to one renew period, retries included; a higher TTL in
+/// Consul's answer (a loaded server asking for fewer renewals) stretches the schedule. The lock counts
+/// as lost when Consul says the session is gone, or when no renewal has succeeded for a whole TTL,
+/// before the session could lapse. So a held lock costs one request per 7.5 s.
 final class ConsulSessionLock: HeldLock {
-    /// Consul's minimum is 10s.
+    /// Consul's minimum is 10s; "the lowest practical TTL should be used" (Consul's session API docs).
     static let ttl: Duration = .seconds(15)
+    /// How often a held lock is renewed.
+    static let renewPeriod: Duration = ttl / 2
     let client: ConsulClient
     let key: String
     let session: String
     private let renewal: Task<Void, Never>
     private let lost: NIOLockedValueBox<Bool>
 
-    init(client: ConsulClient, key: String, session: String, renewEvery interval: Duration = ttl / 3, lostAfter grace: Duration = ttl) {
+    init(client: ConsulClient, key: String, session: String, renewEvery interval: Duration = renewPeriod, lostAfter grace: Duration = ttl) {
         self.client = client
         self.key = key
         self.session = session
@@ -32,14 +36,17 @@ final class ConsulSessionLock: HeldLock {
         self.lost = lost
         renewal = Task {
             let clock = ContinuousClock()
-            var renewed = clock.now
+            var renewed = clock.now, interval = interval, grace = grace, wait = interval
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: wait)
                 guard !Task.isCancelled else { return }
                 let started = clock.now
                 do {
-                    try await client.renewSession(session, within: interval)
+                    if let granted = try await client.renewSession(session, within: interval), granted > grace {
+                        (interval, grace) = (granted / 2, granted)
+                    }
                     renewed = started
+                    wait = interval
                 } catch ConsulError.sessionNotFound {
                     lost.withLockedValue { $0 = true }
                     return
@@ -48,6 +55,7 @@ final class ConsulSessionLock: HeldLock {
                         lost.withLockedValue { $0 = true }
                         return
                     }
+                    wait = min(interval, .seconds(1))
                 }
             }
         }

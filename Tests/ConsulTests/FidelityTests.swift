@@ -233,6 +233,28 @@ import Testing
         }
     }
 
+    /// A loaded Consul answers a renewal with a higher TTL to ask for fewer renewals (Consul's session API
+    /// docs, "Renew Session"): the lock then renews every half of that TTL.
+    @Test func aHigherTTLInARenewalStretchesTheRenewals() async throws {
+        var options = DoubleOptions()
+        options.renewalTTL = "1m0s"
+        try await withDouble(options) { double, _ throws in
+            double.clock.freeze()
+            try await withClient(of: double) { consul throws in
+                let session = try await consul.createSession(name: "kvctl publish", ttl: .seconds(15), lockDelay: .zero)
+                #expect(try await consul.renewSession(session) == .seconds(60))
+                let before = double.requestCounts.sessions
+                let lock = ConsulSessionLock(client: consul, key: "kvctl/app/lock", session: session, renewEvery: .milliseconds(20))
+                for _ in 0..<50 where double.requestCounts.sessions == before { try await Task.sleep(for: .milliseconds(20)) }
+                try await Task.sleep(for: .milliseconds(500))
+                // At 20 ms apart 25 renewals would have been made; the first answer moved the next to 30 s.
+                #expect(double.requestCounts.sessions == before + 1)
+                #expect(!lock.isLost)
+                await lock.release()
+            }
+        }
+    }
+
     @Test func oneFailedRenewalDoesNotLoseTheLockButATTLWithoutOneDoes() async throws {
         try await withDouble { double, _ throws in
             double.clock.freeze()
