@@ -833,14 +833,18 @@ def bench_agent(kvctl, runs, double):
                 http_text(agent.url + "/hooks/git", "POST", body, {"X-Hub-Signature-256": signature})
                 wait_for(lambda: agent.reconciles() > done, 120)
 
+            def cpu_seconds():
+                fields = Path(f"/proc/{agent.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
             def settled():
-                """RSS once no reconcile ended for 0.5 s: an own publish wakes one more full reconcile."""
-                count = agent.reconciles()
+                """RSS between reconciles: none ended and the agent used almost no CPU for 0.5 s (an own
+                publish wakes one more full reconcile, and a reconcile in flight burns CPU throughout)."""
                 while True:
+                    count, cpu = agent.reconciles(), cpu_seconds()
                     time.sleep(0.5)
-                    if agent.reconciles() == count:
+                    if agent.reconciles() == count and cpu_seconds() - cpu < 0.05:
                         return rss_mb(agent.process.pid)
-                    count = agent.reconciles()
 
             # RSS over many idle reconciles, each woken by a webhook (nothing new: no store read).
             figures["rss idle start MB"] = settled()

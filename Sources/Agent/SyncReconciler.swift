@@ -8,7 +8,8 @@ import Publishing
 import Workflows
 
 /// The agent's reconcile: fetch, then the sync workflow (what `kvctl sync --env NAME --yes` runs, with
-/// `--force` when the environment heals), then read the store back as status does, for the metrics.
+/// `--force` when the environment heals), and the store read as status does, for the metrics: before
+/// the sync when only the store can have moved, after it when the sync changed it or the release moved.
 public final class SyncReconciler: Reconciler, @unchecked Sendable {
     public struct Checkout: Sendable {
         public let url: String

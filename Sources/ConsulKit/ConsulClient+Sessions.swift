@@ -58,9 +58,8 @@ extension ConsulClient {
 
     /// Resets the session's TTL; throws `ConsulError.sessionNotFound` once it has expired or been destroyed.
     /// `within` bounds the call, retries included, so a renewal never outlasts the session it keeps.
-    /// Returns the TTL Consul answered, when it names one: "Consul may return a TTL value higher than the
-    /// one specified during session creation. This indicates the server is under high load and is
-    /// requesting clients renew less often" (Consul's session API docs, "Renew Session").
+    /// Returns the TTL Consul answered, when it names one: a loaded Consul answers one above the session's
+    /// own to ask for fewer renewals (Consul's session API docs, website/content/api-docs/session.mdx, "Renew Session").
     @discardableResult
     public func renewSession(_ id: String, within budget: Duration? = nil) async throws -> Duration? {
         let path = "/v1/session/renew/" + QueryEncoding.encode(id)

@@ -18,7 +18,7 @@ import Publishing
 /// as lost when Consul says the session is gone, or when no renewal has succeeded for a whole TTL,
 /// before the session could lapse. So a held lock costs one request per 7.5 s.
 final class ConsulSessionLock: HeldLock {
-    /// Consul's minimum is 10s; "the lowest practical TTL should be used" (Consul's session API docs).
+    /// Consul's minimum is 10s, and its session API docs advise a TTL as low as practical.
     static let ttl: Duration = .seconds(15)
     /// How often a held lock is renewed.
     static let renewPeriod: Duration = ttl / 2
