@@ -86,9 +86,11 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // glibc's mallopt and malloc_trim (Swift's Glibc module leaves malloc.h out): the agent runs for weeks.
+        .systemLibrary(name: "CMalloc"),
         // `kvctl agent`'s parts: webhook verification, metrics, the HTTP endpoint, leadership, the reconcile loop.
         .target(name: "Agent", dependencies: [
-            "Workflows", "GitKit", "ConsulKit", "Publishing", "KVCore",
+            "Workflows", "GitKit", "ConsulKit", "Publishing", "KVCore", "CMalloc",
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -26,7 +26,9 @@ public protocol Reconciler: Sendable {
     /// Whether this agent leads now (true when there is no one to share with, e.g. the local store).
     func lead() async throws -> Bool
     /// `stopping` turns true once shutdown began: the apply stops after the transaction in flight.
-    func reconcile(id: String, logger: Logger, stopping: @escaping @Sendable () -> Bool) async -> ReconcileOutcome
+    /// `drifted` reports the drifted keys as soon as they are known, before the reconcile ends.
+    func reconcile(id: String, logger: Logger, stopping: @escaping @Sendable () -> Bool,
+                   drifted: @escaping @Sendable (Int) -> Void) async -> ReconcileOutcome
     /// At shutdown, after the last reconcile: release leadership and everything else held.
     func finish() async
 }
@@ -98,8 +100,11 @@ public struct ReconcileLoop: Service {
         var logger = self.logger
         logger[metadataKey: "reconcile"] = "\(id)"
         let clock = ContinuousClock(), start = clock.now
-        let outcome = await reconciler.reconcile(id: id, logger: logger) { stopping.withLockedValue { $0 } }
+        let metrics = state.metrics
+        let outcome = await reconciler.reconcile(id: id, logger: logger, stopping: { stopping.withLockedValue { $0 } },
+                                                 drifted: { metrics.setDrift($0) })
         let took = clock.now - start
+        Allocator.releaseFreeMemory()
         state.metrics.reconciled(outcome.result, took: took)
         if outcome.result != .failed {
             state.metrics.setLive(outcome.live)

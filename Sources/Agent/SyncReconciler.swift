@@ -8,7 +8,8 @@ import Publishing
 import Workflows
 
 /// The agent's reconcile: fetch, then the sync workflow (what `kvctl sync --env NAME --yes` runs, with
-/// `--force` when the environment heals), then read the store back as status does, for the metrics.
+/// `--force` when the environment heals), and the store read as status does, for the metrics: before
+/// the sync when only the store can have moved, after it when the sync changed it or the release moved.
 public final class SyncReconciler: Reconciler, @unchecked Sendable {
     public struct Checkout: Sendable {
         public let url: String
@@ -70,7 +71,8 @@ public final class SyncReconciler: Reconciler, @unchecked Sendable {
         return leading
     }
 
-    public func reconcile(id: String, logger: Logger, stopping: @escaping @Sendable () -> Bool) async -> ReconcileOutcome {
+    public func reconcile(id: String, logger: Logger, stopping: @escaping @Sendable () -> Bool,
+                          drifted: @escaping @Sendable (Int) -> Void) async -> ReconcileOutcome {
         let interaction = AgentInteraction(logger: logger, stopping: stopping)
         do {
             try fetch()
@@ -82,6 +84,11 @@ public final class SyncReconciler: Reconciler, @unchecked Sendable {
             if let last, last.refs == refs, watcher.watching, !moved, last.outcome.result == .applied || last.outcome.result == .unchanged {
                 return ReconcileOutcome(result: .unchanged, live: last.outcome.live, drift: last.outcome.drift, message: "in sync (nothing moved)")
             }
+            // The release did not move, so the wake came from the store (or a refusal is retried): read it
+            // first and report the drift before the sync, which takes as long again (and longer when it
+            // heals or waits for the publish lock). The read stands unless the sync then changed the store.
+            let before: (live: String?, drift: Int)? = if last?.refs == refs { try await standing(source) } else { nil }
+            if let before { drifted(before.drift) }
             var policy = ApplyPolicy()
             policy.confirmed = true
             policy.lockTimeout = .seconds(10)
@@ -99,7 +106,7 @@ public final class SyncReconciler: Reconciler, @unchecked Sendable {
                 for finding in invalid.findings { logger.warning("\(finding.description)") }
                 result = .refused
             }
-            let (live, drift) = try await standing(source)
+            let (live, drift) = if let before, result == .unchanged || result == .refused { before } else { try await standing(source) }
             let message = result == .refused ? "refused: \(interaction.last ?? "see the lines before")"
                 : result == .applied ? "applied \(live ?? "?")" : result == .failed ? "stopped" : "in sync"
             let outcome = ReconcileOutcome(result: result, live: live, drift: drift, message: message)

@@ -41,6 +41,9 @@ public struct DoubleOptions: Sendable {
     public var maxValueSize: Int
     /// `txn_max_req_len`.
     public var maxTransactionBodySize: Int
+    /// A loaded Consul answers renewals with a TTL above the session's, asking clients to renew less
+    /// often (Consul's session API docs, "Renew Session"); nil echoes the session's TTL.
+    public var renewalTTL: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, unixSocketPath: String? = nil, tls: DoubleTLS? = nil, datacenter: String = "dc1", token: String? = nil,

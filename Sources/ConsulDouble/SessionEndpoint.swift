@@ -13,7 +13,9 @@ extension DoubleRouter {
             guard var session = state.sessions[id] else { return .text(404, "Session id '\(id)' not found") }
             session.renew(now: now)
             state.sessions[id] = session
-            return .json([SessionJSON(session)])
+            var answer = SessionJSON(session)
+            if let ttl = options.renewalTTL { answer.TTL = ttl }
+            return .json([answer])
         case ("PUT", "destroy", let id?):
             state.write { state, index in state.invalidate(session: id, at: index, now: now) }
             return .bool(true)

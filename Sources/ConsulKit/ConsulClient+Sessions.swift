@@ -1,4 +1,5 @@
 import Foundation
+import KVCore
 import NIOHTTP1
 
 /// What Consul does with a session's locked keys when the session ends.
@@ -57,11 +58,18 @@ extension ConsulClient {
 
     /// Resets the session's TTL; throws `ConsulError.sessionNotFound` once it has expired or been destroyed.
     /// `within` bounds the call, retries included, so a renewal never outlasts the session it keeps.
-    public func renewSession(_ id: String, within budget: Duration? = nil) async throws {
+    /// Returns the TTL Consul answered, when it names one: a loaded Consul answers one above the session's
+    /// own to ask for fewer renewals (Consul's session API docs, website/content/api-docs/session.mdx, "Renew Session").
+    @discardableResult
+    public func renewSession(_ id: String, within budget: Duration? = nil) async throws -> Duration? {
         let path = "/v1/session/renew/" + QueryEncoding.encode(id)
         let response = try await transport.send(.PUT, path: path, budget: budget)
         switch response.status {
-        case 200: return
+        case 200:
+            struct Renewed: Decodable { var TTL: String? }
+            // Go's Duration.String(): "15s", "1m30s"; anything else leaves the schedule as it was.
+            let ttl = (try? JSONDecoder().decode([Renewed].self, from: Data(response.body)))?.first?.TTL
+            return ttl.flatMap { DurationText.seconds($0) }.map { .seconds($0) }
         case 404: throw ConsulError.sessionNotFound(id)
         default: throw unexpected(response, .PUT, path: path)
         }

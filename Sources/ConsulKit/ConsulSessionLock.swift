@@ -11,13 +11,17 @@ import Publishing
 /// the lock is held. A holder that dies stops renewing, so its session lapses and the lock with it.
 ///
 /// Consul keeps a session up to twice its TTL after the last renewal it saw (hashicorp/consul
-/// agent/consul/session_ttl.go, `SessionTTLMultiplier`), and guarantees at least the TTL. So a renewal is
-/// bounded to one interval (TTL/3), retries included, and a failed one is tried again at the next
-/// interval; the lock counts as lost when Consul says the session is gone, or when no renewal has
-/// succeeded for a whole TTL, well before the session could lapse.
+/// agent/consul/session_ttl.go, `SessionTTLMultiplier`), and guarantees at least the TTL. Renewals follow
+/// Consul's own client (hashicorp/consul api/session.go, `RenewPeriodic`): every TTL/2, a failed one
+/// tried again after a second, each bounded to one renew period, retries included; a higher TTL in
+/// Consul's answer (a loaded server asking for fewer renewals) stretches the schedule. The lock counts
+/// as lost when Consul says the session is gone, or when no renewal has succeeded for a whole TTL,
+/// before the session could lapse. So a held lock costs one request per 7.5 s.
 final class ConsulSessionLock: PendingLock {
-    /// Consul's minimum is 10s.
+    /// Consul's minimum is 10s, and its session API docs advise a TTL as low as practical.
     static let ttl: Duration = .seconds(15)
+    /// How often a held lock is renewed.
+    static let renewPeriod: Duration = ttl / 2
     let client: ConsulClient
     let key: String
     let session: String
@@ -28,7 +32,7 @@ final class ConsulSessionLock: PendingLock {
     private let state: NIOLockedValueBox<(taken: Bool, released: Bool)>
 
     /// `taken`: the session holds the lock already (acquired on its own); otherwise `applyTaking` takes it.
-    init(client: ConsulClient, key: String, session: String, value: [UInt8], taken: Bool, renewEvery interval: Duration = ttl / 3,
+    init(client: ConsulClient, key: String, session: String, value: [UInt8], taken: Bool, renewEvery interval: Duration = renewPeriod,
          lostAfter grace: Duration = ttl) {
         self.client = client
         self.key = key
@@ -39,14 +43,17 @@ final class ConsulSessionLock: PendingLock {
         self.lost = lost
         renewal = Task {
             let clock = ContinuousClock()
-            var renewed = clock.now
+            var renewed = clock.now, interval = interval, grace = grace, wait = interval
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: wait)
                 guard !Task.isCancelled else { return }
                 let started = clock.now
                 do {
-                    try await client.renewSession(session, within: interval)
+                    if let granted = try await client.renewSession(session, within: interval), granted > grace {
+                        (interval, grace) = (granted / 2, granted)
+                    }
                     renewed = started
+                    wait = interval
                 } catch ConsulError.sessionNotFound {
                     lost.withLockedValue { $0 = true }
                     return
@@ -55,6 +62,7 @@ final class ConsulSessionLock: PendingLock {
                         lost.withLockedValue { $0 = true }
                         return
                     }
+                    wait = min(interval, .seconds(1))
                 }
             }
         }

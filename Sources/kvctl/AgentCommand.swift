@@ -78,6 +78,7 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Allocator.configureForLongRunning()
         LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
         let logger = Logger(label: "kvctl.agent")
         let verifier: WebhookVerifier?

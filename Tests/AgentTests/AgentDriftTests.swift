@@ -75,6 +75,40 @@ extension AgentRuns {
         #expect(stopped.status == 0, "\(stopped.standardError)")
     }
 
+    /// The drift is reported before the sync that heals it: here every transaction of the heal is answered
+    /// 2 s late, and meanwhile the metric shows the drifted key (read only after the heal, it never would).
+    @Test func driftIsReportedBeforeTheHealEnds() async throws {
+        let double = try await ConsulDouble.start()
+        let fixture = try AgentFixture()
+        try fixture.pin("  prod: {address: '\(double.baseURL)', version: v1.0.0, heal: true}\n")
+        let agent = try await RunningAgent(["--env", "prod", "--repo", fixture.remote.path, "--clone-dir", fixture.clone, "--interval", "1h"],
+                                           in: fixture.scratch, environment: fixture.environment)
+        let settled = try await agent.eventually { value(double) == "1" }
+        let ready = try await agent.eventually { try await agent.get("/readyz").status == 200 }
+        try await Task.sleep(for: .milliseconds(500))
+        double.faults.stallTransactions(after: 0, for: .seconds(2))
+        try await writeByHand(double, "config/app/port", "9")
+        var seen = ""
+        let reported = try await agent.eventually(.seconds(30)) {
+            seen = try await agent.get("/metrics").body
+            return seen.contains(#"kvctl_drift_keys{environment="prod"} 1"#)
+        }
+        let healed = try await agent.eventually { value(double) == "1" }
+        double.faults.clear()
+        let cleared = try await agent.eventually {
+            try await agent.get("/metrics").body.contains(#"kvctl_drift_keys{environment="prod"} 0"#)
+        }
+        let stopped = try await agent.stop()
+        try await double.stop()
+
+        #expect(settled && ready, "\(agent.log)")
+        #expect(reported, "the drift shows while the heal is under way: \(agent.log)")
+        // The double commits a stalled transaction at once and answers late: the heal's reconcile is still under way.
+        #expect(seen.contains(#"kvctl_reconcile_total{environment="prod",result="applied"} 1"#), "\(seen)")
+        #expect(healed && cleared, "then the heal re-applies the key and the metric follows: \(agent.log)")
+        #expect(stopped.status == 0, "\(stopped.standardError)")
+    }
+
     /// An idle agent: the git tip does not move and nothing writes, so after the settling reconciles
     /// each interval may cost at most 2 requests besides the blocking queries it holds.
     @Test func anIdleIntervalCostsAtMostTwoRequests() async throws {

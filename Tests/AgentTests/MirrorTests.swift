@@ -56,6 +56,21 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: clone + "/kv/app.yaml"))
     }
 
+    /// The fetch goes to the URL given, through an anonymous remote: deleted tags and branches are still
+    /// pruned, and a stale `origin` URL in the clone's config is not what is fetched.
+    @Test func aTagDeletedOnTheRemoteIsPrunedAndTheGivenURLIsFetched() throws {
+        defer { cleanUp() }
+        try Mirror.update(url: remote.path, at: clone)
+        try work.git("tag", "-a", "v1.1.0", "-m", "release")
+        try work.git("push", "-q", "origin", "--tags")
+        try Mirror.update(url: remote.path, at: clone)
+        #expect(try tags(clone) == ["v1.0.0", "v1.1.0"])
+        try work.git("push", "-q", "origin", ":refs/tags/v1.0.0")
+        #expect(try run("/usr/bin/env", ["git", "-C", clone, "remote", "set-url", "origin", "/nonexistent/repository.git"]).status == 0)
+        try Mirror.update(url: remote.path, at: clone)
+        #expect(try tags(clone) == ["v1.1.0"], "a tag deleted on the remote goes")
+    }
+
     /// A bare repository whose HEAD names a branch it does not have (made with another default branch).
     @Test func aRemoteHeadNamingNoBranchFollowsMain() throws {
         defer { cleanUp() }
