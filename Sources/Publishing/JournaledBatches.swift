@@ -3,7 +3,7 @@ import KVCore
 /// Transactions of a publish with the journal written in the first one and deleted in the last: its
 /// presence marks the publish unfinished. It is written once, not in every transaction: how far the
 /// publish got is read from the keys themselves (`LiveState.progress`), so each transaction carries
-/// only the publish's own operations (a 10,050-key publish fits in 79 transactions of 128, not 81).
+/// only the publish's own operations (a 10,050-key publish takes 80 transactions of 128, not 81).
 struct JournaledBatches {
     let limits: TransactionLimits
     let key: String

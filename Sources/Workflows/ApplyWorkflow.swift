@@ -96,13 +96,13 @@ public struct ApplyWorkflow: Sendable {
     /// read-only: no session, no lock key, only the reads. Only a plan with work (changes, or an
     /// unfinished publish, which may be a running one) takes the lock; in Consul the first write
     /// transaction takes it (`PendingLock`), except over an unfinished publish, where holding the lock
-    /// first is what proves its publisher gone, and for a saved plan. When someone else holds it, nothing is written: the run
-    /// waits for it and plans again. The records are not read again under the lock: the plan's first
-    /// transaction is conditioned on the version record and the journal it read (`JournaledBatches`;
-    /// a single transaction carries the record's own compare-and-set), so when another publisher
-    /// finished or started meanwhile it fails with nothing written, and the run plans again from
-    /// scratch, under the lock. Keys changed by hand in between abort the same way: every write is
-    /// conditioned on the ModifyIndex the plan read.
+    /// first is what proves its publisher gone, and for a saved plan. When someone else holds it,
+    /// nothing is written: the run waits for it and plans again. The records are not read again under
+    /// the lock: the plan's first transaction is conditioned on the version record and the journal it
+    /// read (`JournaledBatches`; a single transaction carries the record's own compare-and-set), so
+    /// when another publisher finished or started meanwhile it fails with nothing written, and the run
+    /// plans again from scratch, under the lock. Keys changed by hand in between abort the same way:
+    /// every write is conditioned on the ModifyIndex the plan read.
     @discardableResult
     public func run(store: any KVStore, layout: MetaLayout, name: String, operation: String,
                     target: (LiveStateReader) async throws -> ApplyTarget) async throws -> ApplyOutcome {
