@@ -66,13 +66,13 @@ public final class ConsulClient: KVStore {
         }
         switch response.status {
         case 200:
-            let entries: [KVEntryJSON]
             do {
-                entries = try KVEntryJSON.list(from: response.body)
+                return try KVEntryJSON.list(from: response.body) { try storedEntry($0, path: path) }
+            } catch let error as ConsulError {
+                throw error
             } catch {
                 throw invalidResponse(.GET, path: path, "\(error)")
             }
-            return try entries.map { try storedEntry($0, path: path) }
         case 404:
             return []
         case 403:

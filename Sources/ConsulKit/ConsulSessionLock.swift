@@ -103,7 +103,7 @@ extension ConsulClient: LockingStore {
             if response.status == 404 { return nil }
             throw rejection(response, key: key) ?? invalidResponse(.GET, path: path, "status \(response.status): \(response.text)")
         }
-        guard let entry = try? KVEntryJSON.list(from: response.body).first,
+        guard let entry = try? KVEntryJSON.list(from: response.body, { $0 }).first,
               let session = entry.Session else { return nil }
         var holder = entry.Value.flatMap { Data(base64Encoded: $0) }.flatMap { LockHolder.decode(Array($0)) }
             ?? LockHolder(holder: "unknown", pid: 0, since: "unknown", operation: "unknown")

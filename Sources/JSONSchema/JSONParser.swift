@@ -45,6 +45,20 @@ public enum JSONParser {
         try data.withUnsafeBytes { raw in Result { () throws(JSONParseError) in try parse(raw, options: options) } }.get()
     }
 
+    /// The elements of a top-level array, each handed to `visit` as soon as it is read and dropped
+    /// after: a Consul listing of ten thousand entries as a tree was half the agent's peak heap
+    /// (docs/benchmarks.md). `visit` returns false to stop; the result says whether every element was
+    /// visited. Anything but an array is an error, as is invalid JSON up to where reading stopped.
+    public static func forEachElement(ofArray bytes: [UInt8], maxDepth: Int = 512,
+                                      _ visit: (JSONValue) -> Bool) throws(JSONParseError) -> Bool {
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(JSONParseError) in
+                var parser = ByteParser(raw.bindMemory(to: UInt8.self), options: Options(maxDepth: maxDepth))
+                return try parser.parseElements(visit)
+            }
+        }.get()
+    }
+
     /// Convenience for tests and literals: the value only.
     public static func parseValue(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8)).value
@@ -77,12 +91,35 @@ struct ByteParser {
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
-        // A UTF-8 byte order mark is tolerated (RFC 8259 section 8.1 allows ignoring it).
-        if end >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }
+        skipByteOrderMark()
         let value = try parseValue()
+        try expectEnd()
+        return value
+    }
+
+    /// `JSONParser.forEachElement`: a document that is one array, read an element at a time.
+    mutating func parseElements(_ visit: (JSONValue) -> Bool) throws(JSONParseError) -> Bool {
+        skipByteOrderMark()
+        skipWhitespace()
+        guard i < end, bytes[i] == UInt8(ascii: "[") else { throw error("unexpected \(describe(at: i)), expected '[' to begin an array") }
+        if try openArray() {
+            repeat {
+                guard visit(try parseValue()) else { return false }
+            } while try nextElement()
+        }
+        depth -= 1
+        try expectEnd()
+        return true
+    }
+
+    /// A UTF-8 byte order mark is tolerated (RFC 8259 section 8.1 allows ignoring it).
+    mutating func skipByteOrderMark() {
+        if end >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }
+    }
+
+    mutating func expectEnd() throws(JSONParseError) {
         skipWhitespace()
         if i < end { throw error("unexpected \(describe(at: i)) after the JSON value, expected end of input") }
-        return value
     }
 
     func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
@@ -136,29 +173,39 @@ struct ByteParser {
         if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels of arrays and objects (kvctl limit)") }
     }
 
-    mutating func parseArray() throws(JSONParseError) -> JSONValue {
+    /// At '[': enters the array and says whether an element follows (false: "]" read, still entered).
+    mutating func openArray() throws(JSONParseError) -> Bool {
         try enter()
         i += 1
-        let base = valueStack.count
         skipWhitespace()
-        if i < end && bytes[i] == UInt8(ascii: "]") {
-            i += 1
+        guard i < end && bytes[i] == UInt8(ascii: "]") else { return true }
+        i += 1
+        return false
+    }
+
+    /// After an array element: true at ',' (another follows), false at the closing ']'.
+    mutating func nextElement() throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard i < end else { throw error("unexpected end of input, expected ',' or ']' after array element") }
+        let c = bytes[i]
+        i += 1
+        if c == UInt8(ascii: ",") { return true }
+        if c == UInt8(ascii: "]") { return false }
+        throw error("unexpected \(describe(at: i - 1)), expected ',' or ']' after array element", at: i - 1)
+    }
+
+    mutating func parseArray() throws(JSONParseError) -> JSONValue {
+        let base = valueStack.count
+        guard try openArray() else {
             depth -= 1
             return .array([])
         }
-        while true {
+        repeat {
             recorder?.push(index: valueStack.count - base)
             let element = try parseValue()
             recorder?.pop()
             valueStack.append(element)
-            skipWhitespace()
-            guard i < end else { throw error("unexpected end of input, expected ',' or ']' after array element") }
-            let c = bytes[i]
-            i += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "]") { break }
-            throw error("unexpected \(describe(at: i - 1)), expected ',' or ']' after array element", at: i - 1)
-        }
+        } while try nextElement()
         let array = Array(valueStack[base...])
         valueStack.removeSubrange(base...)
         depth -= 1

@@ -109,4 +109,42 @@ struct ParserTests {
         #expect(map.nearestLocation(of: "/a~1b/1/missing")?.description == "3:15")
         #expect(try parse(text).positions == nil)
     }
+
+    /// `forEachElement` reads what `parse` reads (the same RFC 8259 rules), one element at a time.
+    @Test func elementsOfAnArrayOneAtATime() throws {
+        func elements(_ text: String, upTo limit: Int = .max) throws(JSONParseError) -> (values: [JSONValue], whole: Bool) {
+            var values: [JSONValue] = []
+            let whole = try JSONParser.forEachElement(ofArray: Array(text.utf8)) { value in
+                values.append(value)
+                return values.count < limit
+            }
+            return (values, whole)
+        }
+        let text = "\u{FEFF}[ {\"Key\": \"a\", \"Flags\": 1}, [2, [3]], \"s\", null ]\n"
+        let read = try elements(text)
+        #expect(read.whole)
+        #expect(read.values == (try JSONParser.parseValue(String(text.dropFirst()))).arrayValue)
+        #expect(try elements("[]") == ([], true))
+        #expect(try elements(" [ ] ") == ([], true))
+        // Stopping early reads no further: what follows the stop may be anything.
+        let stopped = try elements("[1, 2, 3, oops", upTo: 2)
+        #expect(stopped.values == [1, 2])
+        #expect(!stopped.whole)
+
+        func failure(_ text: String) -> String? {
+            do {
+                _ = try elements(text)
+                return nil
+            } catch {
+                return error.message
+            }
+        }
+        #expect(failure("{\"a\": 1}") == "unexpected character '{', expected '[' to begin an array")
+        #expect(failure("") == "unexpected end of input, expected '[' to begin an array")
+        #expect(failure("[1, 2,]") == "unexpected character ']', expected a JSON value")
+        #expect(failure("[1 2]")?.contains("expected ',' or ']' after array element") == true)
+        #expect(failure("[1, 2") == "unexpected end of input, expected ',' or ']' after array element")
+        #expect(failure("[1] x")?.contains("expected end of input") == true)
+        #expect(failure("[" + String(repeating: "[", count: 600) + String(repeating: "]", count: 601))?.contains("nesting") == true)
+    }
 }
