@@ -9,12 +9,15 @@ RELEASE := .build/release/kvctl
 .PHONY: deps build release test demo bench soak fuzz install uninstall clean docs schemas
 
 # libgit2 through pkg-config for the build; git and python3 for test fixtures and benchmarks; openssl
-# for the certificates of the TLS tests.
+# for the certificates of the TLS tests; an OpenSSH server, ssh-agent and ssh-keygen for the agent's
+# ssh:// test.
 deps:
 	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists libgit2 || ! command -v git >/dev/null \
-	    || ! command -v python3 >/dev/null || ! command -v openssl >/dev/null; then \
-	  echo "make: installing libgit2-dev pkg-config git python3 openssl"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libgit2-dev pkg-config git python3 openssl; \
+	    || ! command -v python3 >/dev/null || ! command -v openssl >/dev/null || ! [ -x /usr/sbin/sshd ] \
+	    || ! command -v ssh-agent >/dev/null; then \
+	  echo "make: installing libgit2-dev pkg-config git python3 openssl openssh-server openssh-client"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libgit2-dev pkg-config git python3 openssl \
+	    openssh-server openssh-client; \
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "make: Swift 6 is required (https://swift.org/install)"; exit 1; }
 

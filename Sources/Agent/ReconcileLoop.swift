@@ -78,8 +78,10 @@ public struct ReconcileLoop: Service {
                     }
                 } catch {
                     state.metrics.setLeader(false)
-                    logger.error("cannot reach the leader lock", metadata: ["error": "\(error)"])
                     pause = backoff.failed()
+                    // lead() fetches and reads kvctl.yaml before the lock: the error says which failed.
+                    logger.error("cannot lead: the fetch, kvctl.yaml or the leader lock failed",
+                                 metadata: ["error": "\(error)", "retry_in": "\(pause)"])
                 }
                 state.markReady()
                 if stopping.withLockedValue({ $0 }) { break }

@@ -19,13 +19,18 @@ public struct WorkflowError: Error, CustomStringConvertible, Sendable {
 
 /// Findings that stop a workflow (a release that does not validate, errors in kvctl.yaml): the
 /// front end shows them, compiler style, after `headline`.
-public struct InvalidContent: Error, Sendable {
+public struct InvalidContent: Error, Sendable, CustomStringConvertible {
     public let headline: String?
     public let findings: [Diagnostic]
 
     public init(headline: String? = nil, findings: [Diagnostic]) {
         self.headline = headline
         self.findings = findings
+    }
+
+    /// For a log line (the agent's): the headline if any, then each finding as `file:line:col: error: ...`.
+    public var description: String {
+        ((headline.map { [$0] } ?? []) + findings.map(\.description)).joined(separator: "; ")
     }
 
     /// Throws when any finding is an error.

@@ -222,5 +222,22 @@ extension AgentRuns {
         #expect(stopped.standardError.contains("does not validate"), "\(stopped.standardError)")
         #expect(stopped.status == 0)
     }
+
+    /// Before it can lead, the agent reads kvctl.yaml for the leader lock's place: a bad one is logged
+    /// as the findings `kvctl validate` prints, and retried with back-off.
+    @Test func aConfigurationThatDoesNotValidateIsLoggedAsFindings() async throws {
+        let fixture = try AgentFixture()
+        try fixture.pin("  prod: {address: 'http://127.0.0.1:1', version: v1.0.0, colour: blue}\n")
+        let agent = try await RunningAgent(["--env", "prod", "--repo", fixture.remote.path, "--clone-dir", fixture.clone, "--interval", "1s"],
+                                           in: fixture.scratch, environment: fixture.environment)
+        let logged = try await agent.eventually { agent.log.contains("cannot lead") }
+        let stopped = try await agent.stop()
+
+        #expect(logged, "\(agent.log)")
+        // Line 3 of kvctl.yaml (after `name:` and `environments:`), `colour` at column 58, counted by hand.
+        #expect(stopped.standardError.contains(#""error":"kvctl.yaml:3:58: error: unknown environment setting 'colour'"#), "\(stopped.standardError)")
+        #expect(stopped.standardError.contains(#""retry_in":"#), "\(stopped.standardError)")
+        #expect(stopped.status == 0)
+    }
 }
 }
