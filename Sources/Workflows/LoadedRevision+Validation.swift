@@ -12,7 +12,8 @@ extension LoadedRevision {
     /// The findings, and what each template reads (which a publish keeps in one transaction). A
     /// commit's are kept whole in the cache, keyed by its id (the cache's context holds kvctl, the
     /// settings and the schemas): publishing or syncing the same release again renders no template.
-    public func validated() throws -> (findings: [Diagnostic], readSets: [TemplateReadSet]) {
+    /// Without `saving`, the caller saves the cache (after storing more of its own).
+    public func validated(saving: Bool = true) throws -> (findings: [Diagnostic], readSets: [TemplateReadSet]) {
         let key = (source as? RevisionSnapshot).map { OpenedRevision.validationKey($0.commit.id.description) }
         // Nothing else is used on this path, so the cache is not saved (saving keeps only what a run used).
         if let key, let record = cache?.recall(key), let known = OpenedRevision.decodeValidated(record) { return known }
@@ -29,7 +30,7 @@ extension LoadedRevision {
             }
             cache?.store(key, writer.bytes)
         }
-        cache?.save()
+        if saving { cache?.save() }
         return (findings, readSets)
     }
 }

@@ -48,14 +48,17 @@ public struct ReleaseSource {
             return LoadedRelease(release: release, opened: opened, readSets: readSets, publisher: publisher(), digest: digest)
         }
         let revision = try opened.load()
-        let (all, readSets) = try revision.validated()
+        let (all, readSets) = try revision.validated(saving: false)
         var loaded = LoadedRelease(release: release, opened: opened, readSets: readSets, publisher: publisher(), revision: revision)
         // Kept whatever the findings: the cached findings refuse an invalid release as the full run does.
-        if let cache = opened.cache, let commit = opened.commit {
-            let digest = VersionDigest(try loaded.keys())
-            cache.store(Self.digestKey(commit), digest.encoded())
+        // One save writes the validation and the digest together.
+        if let cache = opened.cache {
+            if let commit = opened.commit {
+                let digest = VersionDigest(try loaded.keys())
+                cache.store(Self.digestKey(commit), digest.encoded())
+                loaded.digest = digest
+            }
             cache.save()
-            loaded.digest = digest
         }
         try InvalidContent.check(all, headline: headline)
         return loaded
