@@ -10,7 +10,7 @@ RELEASE := .build/release/kvctl
 
 # libgit2 through pkg-config for the build; git and python3 for test fixtures and benchmarks; openssl
 # for the certificates of the TLS tests; an OpenSSH server, ssh-agent and ssh-keygen for the agent's
-# ssh:// test.
+# ssh:// test (sshd wants /run/sshd, which only a booted system's tmpfiles make).
 deps:
 	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists libgit2 || ! command -v git >/dev/null \
 	    || ! command -v python3 >/dev/null || ! command -v openssl >/dev/null || ! [ -x /usr/sbin/sshd ] \
@@ -19,6 +19,7 @@ deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libgit2-dev pkg-config git python3 openssl \
 	    openssh-server openssh-client; \
 	fi
+	@[ -d /run/sshd ] || $(SUDO) mkdir -p /run/sshd
 	@command -v $(SWIFT) >/dev/null || { echo "make: Swift 6 is required (https://swift.org/install)"; exit 1; }
 
 build: deps
