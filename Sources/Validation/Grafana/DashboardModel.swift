@@ -55,6 +55,8 @@ struct DashboardModel {
     let gridsBeyondLimit: [GridBeyondLimit]
     /// Every `datasource` a panel, target, template variable or annotation names.
     let datasourceReferences: [Reference]
+    /// Whether a panel (other than a row) names no datasource at all, so Grafana queries the default.
+    let panelWithoutDatasource: Bool
     let variables: Set<String>
 
     init?(_ root: JSONValue) {
@@ -74,12 +76,17 @@ struct DashboardModel {
         var panels: [Panel] = []
         var beyond: [GridBeyondLimit] = []
         var references: [Reference] = []
+        var withoutDatasource = false
         func collect(_ list: JSONValue?, at pointer: String, nested: Bool) {
             for (index, panel) in (list?.arrayValue ?? []).enumerated() {
                 let here = "\(pointer)/\(index)"
                 panels.append(Panel(pointer: here, id: panel["id"]?.numberValue,
                                     grid: Self.grid(panel["gridPos"], at: here + "/gridPos", beyond: &beyond), nested: nested))
-                if let datasource = panel["datasource"] { references.append(Reference(pointer: here + "/datasource", value: datasource)) }
+                if let datasource = panel["datasource"] {
+                    references.append(Reference(pointer: here + "/datasource", value: datasource))
+                } else if panel["type"]?.stringValue != "row" {
+                    withoutDatasource = true
+                }
                 for (targetIndex, target) in (panel["targets"]?.arrayValue ?? []).enumerated() {
                     if let datasource = target["datasource"] {
                         references.append(Reference(pointer: "\(here)/targets/\(targetIndex)/datasource", value: datasource))
@@ -108,6 +115,7 @@ struct DashboardModel {
         self.panels = panels
         gridsBeyondLimit = beyond
         datasourceReferences = references
+        panelWithoutDatasource = withoutDatasource
         self.variables = variables
     }
 

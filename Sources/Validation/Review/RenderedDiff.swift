@@ -1,4 +1,5 @@
 import ConsulTemplate
+import JSONSchema
 import KVCore
 
 /// A template whose rendered output differs between two versions, and why.
@@ -110,10 +111,20 @@ public struct VersionComparison: Sendable {
     /// For each changed key, who consumes it in the newer version (the older one for what it removed).
     public func impact() -> [KeyImpact] {
         let references = templates.map { ($0.key, $0.renderer, $0.parsed?.keyReferences ?? []) }
-        let datasourceKeys = Set(changes.map(\.key).filter { key in
-            [new.tree[key], old.tree[key]].contains { $0.map { Classification($0, config: new.config).kind == .grafanaDatasources } ?? false }
-        })
-        let dashboards = datasourceKeys.isEmpty ? [] : new.tree.entries.filter { Classification($0, config: new.config).kind == .grafanaDashboard }
+        var datasourceChanges: [String: DatasourceImpact] = [:]
+        for (key, _) in changes {
+            let sides = [(old.tree[key], old.config), (new.tree[key], new.config)].map { entry, config in entry.map { Classification($0, config: config) } }
+            guard sides.contains(where: { $0?.kind == .grafanaDatasources }) else { continue }
+            let values = sides.map { side -> JSONValue? in if case .success(let document)? = side?.document { document.value } else { nil } }
+            datasourceChanges[key] = DatasourceImpact(old: values[0], new: values[1])
+        }
+        // Parsed once, and only when a datasources file changed.
+        let dashboards: [(entry: KVEntry, model: DashboardModel)] = datasourceChanges.isEmpty ? [] : new.tree.entries.compactMap { entry in
+            let classification = Classification(entry, config: new.config)
+            guard classification.kind == .grafanaDashboard, case .success(let document)? = classification.document,
+                  let model = DashboardModel(document.value) else { return nil }
+            return (entry, model)
+        }
         return changes.map { key, change in
             var consumers: [Consumer] = []
             for (template, renderer, refs) in references {
@@ -123,10 +134,11 @@ public struct VersionComparison: Sendable {
                     consumers.append(Consumer(kind: "template", name: template, location: "\(file):\(reference.position.line)", how: how))
                 }
             }
-            if datasourceKeys.contains(key) {
-                consumers += dashboards.map {
-                    Consumer(kind: "dashboard", name: $0.key, location: $0.origin.file ?? $0.origin.location.file,
-                             how: "its datasources are provisioned by this file")
+            if let datasources = datasourceChanges[key] {
+                consumers += dashboards.compactMap { entry, model in
+                    datasources.reach(model).map {
+                        Consumer(kind: "dashboard", name: entry.key, location: entry.origin.file ?? entry.origin.location.file, how: $0)
+                    }
                 }
             }
             for prefix in new.config.logstashPipelines where key.hasPrefix(prefix) {
